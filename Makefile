@@ -1,0 +1,45 @@
+# Thin wrappers; every target installs what it needs first (idempotent).
+#   make lab      install and open the course in JupyterLab (local model mode)
+#   make test     install and run the whole test suite (unit tests + every notebook + browser test)
+#   make execute  re-execute every notebook in a fresh kernel for commit (strips widget state)
+#   make models   build (train and cache) every course model, printing each build's time
+#   make bench    benchmarks: notebook run times and peak memory
+#   make student  learner copies of the notebooks (solutions removed) in build/student/
+#   make lint     ruff over the package, tests, tools and benchmarks
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.course-installed
+export COURSE_MODELS ?= local
+
+.PHONY: setup lab test execute models bench student lint
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt requirements-nodeps.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[offline,dev]"
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
+	touch $(STAMP)
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+test: setup
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
+
+execute: setup
+	$(PY) tools/execute_notebooks.py notebooks/*.ipynb
+
+models: setup
+	$(PY) -m course_utils.build_models
+
+bench: setup
+	$(PY) benchmarks/notebook_times.py
+
+student: setup
+	$(PY) -m course_utils.student notebooks build/student
+
+lint: setup
+	$(VENV)/bin/ruff check course_utils tests tools benchmarks

@@ -1,0 +1,26 @@
+"""``make models``: build (train and cache) every course model and print each build's time."""
+
+from __future__ import annotations
+
+import argparse
+
+from . import models
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rebuild", action="store_true", help="rebuild even if cached")
+    args = parser.parse_args(argv)
+    models.load_recipes()
+    rows = models.build_all(rebuild=args.rebuild)
+    print(f"\n{'course model':<28}{'seconds':>9}{'budget':>9}")
+    for name, seconds, budget in rows:
+        flag = "" if seconds <= budget else "  over budget"
+        print(f"{name:<28}{seconds:>9.1f}{budget:>9.0f}{flag}")
+    print(f"{'total':<28}{sum(r[1] for r in rows):>9.1f}{sum(r[2] for r in rows):>9.0f}")
+    print(f"cache: {models.cache_root()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
