@@ -1,8 +1,4 @@
-"""Interactive widgets: a pure payload function (tested with pytest) + a thin ipywidgets layer.
-
-Only core ipywidgets and matplotlib are used (Colab supports them; no CDN JavaScript). Every widget
-has a static fallback that draws one frame, so readers on GitHub or nbviewer still see a picture.
-"""
+"""Widget plumbing (figures into ``Output`` widgets) and the tokenizer explorer (notebooks 00, 03)."""
 
 from __future__ import annotations
 
@@ -12,8 +8,8 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 
-from . import viz
-from .errors import require_text
+from .. import viz
+from ..errors import require_text
 
 
 def figure_png(fig: plt.Figure) -> bytes:
@@ -34,6 +30,8 @@ def show_figure(out: Any, fig: plt.Figure) -> None:
 # ----------------------------------------------------------------------------------------------
 # tokenizer explorer (notebook 00; reused by 03)
 # ----------------------------------------------------------------------------------------------
+__all__ = ["PALETTE", "figure_png", "show_figure", "tokens_payload", "draw_tokens", "tokenizer_explorer"]
+
 PALETTE = ("#dbe9f6", "#fde2c8", "#d7f0d2", "#f3d3e8", "#fff3b0", "#e3dcf5")
 
 
