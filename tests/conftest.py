@@ -34,3 +34,14 @@ def glove():
     from course_utils import models
 
     return models.load(models.GLOVE, task="vectors")
+
+
+# Property tests: no deadline (2 shared CPU cores), and derandomised in CI so a run is repeatable.
+try:
+    from hypothesis import settings
+
+    settings.register_profile("course", deadline=None)
+    settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+    settings.load_profile("ci" if os.environ.get("CI") else "course")
+except ImportError:  # hypothesis is part of the [dev] extra
+    pass
