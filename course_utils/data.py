@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import world
+from .errors import CourseError
 from .world import COUNTRIES, GENDER_PAIRS, PAST_PAIRS, PEOPLE, PLURAL_PAIRS
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -30,6 +31,7 @@ COFFEE_SENTENCE = "하루 커피 최소 3잔은 마셔야 살 수 있어."
 NEOLOGISM = "킹받네"
 
 _WORD_RE = re.compile(r"[\w']+")
+_HANGUL_RE = re.compile(r"[\uac00-\ud7a3]")
 
 
 def words(text: str) -> list[str]:
@@ -571,6 +573,35 @@ def course_corpus() -> CourseCorpus:
 # ----------------------------------------------------------------------------------------------
 # real data sets (gensim's test data; see data/README.md)
 # ----------------------------------------------------------------------------------------------
+def korean_prose_lines() -> list[str]:
+    """``data/korean_prose.txt``: Korean prose written for the course (one sentence per line, everyday
+    topics; MIT). The neologism 킹받네 is deliberately not in it."""
+    path = DATA_DIR / "korean_prose.txt"
+    if not path.exists():
+        raise CourseError(f"{path} is missing: it ships with the course repository (data/korean_prose.txt)")
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def kiwipiepy_doc_lines(min_hangul: int = 10) -> list[str]:
+    """Real Korean text that installs from PyPI: the lines of the kiwipiepy package's Korean documentation
+    (``documentation.md``, Apache-2.0) in which Hangul syllables are the majority of the non-space
+    characters and number at least ``min_hangul``. Technical prose, so it complements the course's
+    everyday sentences."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("kiwipiepy")
+    if spec is None or spec.origin is None:
+        raise CourseError("kiwipiepy is not installed: pip install kiwipiepy")
+    text = (Path(spec.origin).parent / "documentation.md").read_text(encoding="utf-8")
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        hangul = len(_HANGUL_RE.findall(line))
+        if hangul >= min_hangul and hangul > 0.5 * len(line.replace(" ", "")):
+            out.append(line)
+    return out
+
+
 def gensim_datapath(name: str) -> Path:
     """Path of a file in gensim's bundled test data (``questions-words.txt``, ``lee_background.cor``…)."""
     from gensim.test.utils import datapath

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 from matplotlib import font_manager
 
@@ -83,6 +84,8 @@ def curves(series: dict[str, Sequence[float]], *, xlabel: str = "step", ylabel: 
     ax.set_title(title)
     if logy:
         ax.set_yscale("log")
+        # plain tick labels: NanumGothic has no U+2212 minus for matplotlib's 10⁻³ mathtext labels
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     if len(series) > 1:
         ax.legend()
     return ax

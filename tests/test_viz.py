@@ -53,3 +53,13 @@ def test_curves_and_token_row():
     with pytest.raises(CourseError, match="2 tokens but 1 colours"):
         viz.token_row(["a", "b"], ["red"])
     plt.close("all")
+
+
+def test_log_scale_ticks_render_without_missing_glyphs(tmp_path):
+    viz.setup()
+    ax = viz.curves({"loss": [1.0, 0.1, 0.01, 0.001]}, logy=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ax.figure.savefig(tmp_path / "log.png")
+    assert not [w for w in caught if "glyph" in str(w.message).lower()]
+    plt.close("all")
