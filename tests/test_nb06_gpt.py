@@ -1,0 +1,183 @@
+"""Notebook 06: decoding (greedy, beam, temperature, top-k, top-p), k-shot prompts, prefix-cached scoring,
+the decoding explorer and the exercise checkers."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from course_utils import checks, data, models, widgets
+from course_utils import decoding as dec
+from course_utils.errors import CourseError
+
+logit_vectors = st.lists(st.floats(-20, 20, allow_nan=False), min_size=2, max_size=40).map(torch.tensor)
+
+
+@given(logit_vectors, st.integers(1, 50))
+def test_top_k_keeps_exactly_k(logits, k):
+    probs = dec.next_token_probs(logits, top_k=k)
+    assert int((probs > 0).sum()) == min(k, len(logits))
+    kept = probs > 0
+    assert logits[kept].min() >= logits[~kept].max() if (~kept).any() else True
+    assert torch.isclose(probs.sum(), torch.tensor(1.0))
+
+
+@given(logit_vectors, st.floats(0.01, 1.0))
+def test_top_p_keeps_smallest_set_with_mass_at_least_p(logits, p):
+    original = torch.softmax(logits.float(), dim=-1)
+    kept = dec.next_token_probs(logits, top_p=p) > 0
+    n = int(kept.sum())
+    sorted_probs = torch.sort(original, descending=True).values
+    assert original[kept].sum() >= p - 1e-5 or n == len(logits)       # mass ≥ p
+    assert n == 1 or sorted_probs[: n - 1].sum() < p + 1e-6             # one fewer token would not do
+    assert original[kept].min() >= original[~kept].max() - 1e-7 if (~kept).any() else True
+
+
+def test_top_p_hand_example():
+    logits = torch.log(torch.tensor([0.5, 0.3, 0.15, 0.05]))
+    assert (dec.next_token_probs(logits, top_p=0.8) > 0).tolist() == [True, True, False, False]
+    assert (dec.next_token_probs(logits, top_p=0.81) > 0).tolist() == [True, True, True, False]
+    assert (dec.next_token_probs(logits, top_p=1.0) > 0).all()
+
+
+@given(logit_vectors)
+def test_low_temperature_tends_to_greedy(logits):
+    greedy = dec.next_token_probs(logits, temperature=0)
+    assert greedy.sum() == 1 and greedy[logits.argmax()] == 1
+    if torch.topk(logits, 2).values.diff().abs().item() > 0.1:        # a clear argmax
+        assert dec.next_token_probs(logits, temperature=1e-3).argmax() == logits.argmax()
+        assert dec.next_token_probs(logits, temperature=1e-3).max() > 0.99
+
+
+@pytest.mark.parametrize("kwargs", [dict(top_p=0.0), dict(top_p=1.5), dict(top_p=-0.1), dict(top_k=0),
+                                    dict(top_k=-3), dict(top_k=2.5), dict(temperature=-1.0),
+                                    dict(temperature=float("nan"))])
+def test_bad_parameters_raise_course_error(kwargs):
+    with pytest.raises(CourseError):
+        dec.next_token_probs(torch.zeros(5), **kwargs)
+
+
+def test_bad_prompts_raise_course_error():
+    with pytest.raises(CourseError, match="empty"):
+        dec.k_shot_prompt("Task:", [], "  ")
+    with pytest.raises(CourseError):
+        dec.greedy_decode(None, [], 3)
+    with pytest.raises(CourseError):
+        dec.draw_shots([("a", "b")], 2, seed=0)
+
+
+def test_k_shot_prompt_gpt3_format():
+    shots = [("sea otter", "loutre de mer"), ("peppermint", "menthe poivrée")]
+    assert dec.k_shot_prompt("Translate English to French:", shots, "cheese") == (
+        "Translate English to French:\nsea otter => loutre de mer\npeppermint => menthe poivrée\ncheese =>")
+    # the same format as the course corpus's in-context lines
+    pairs = list(data.IN_CONTEXT_TASKS["capital"][1][:2])
+    assert dec.k_shot_prompt(data.IN_CONTEXT_TASKS["capital"][0], pairs, "Spain") == \
+        data.in_context_prompt("capital", pairs, "Spain")
+    assert dec.draw_shots(pairs, 2, seed=1) == dec.draw_shots(pairs, 2, seed=1)
+
+
+@pytest.fixture(scope="module")
+def tiny_gpt():
+    return models.load("course/gpt-tiny", task="tokenizer"), models.load("course/gpt-tiny", task="causal-lm")
+
+
+def test_greedy_equals_generate(tiny_gpt):
+    tok, lm = tiny_gpt
+    ids = torch.tensor([[tok.bos_token_id] + tok("Give the capital of each country:\nFrance =>",
+                                                 add_special_tokens=False)["input_ids"]])
+    mine = dec.greedy_decode(lm, ids, max_new_tokens=12)
+    ref = lm.generate(ids, do_sample=False, max_new_tokens=12, attention_mask=torch.ones_like(ids),
+                      eos_token_id=None)[0, ids.shape[1]:].tolist()
+    assert mine == ref
+    assert dec.sample_decode(lm, ids, 12, temperature=0, seed=3) == mine
+
+
+def test_beam_search_not_worse_than_greedy(tiny_gpt):
+    tok, lm = tiny_gpt
+    ids = torch.tensor([[tok.bos_token_id] + tok("The capital of", add_special_tokens=False)["input_ids"]])
+    beams = dec.beam_search(lm, ids, max_new_tokens=4, num_beams=3)
+    assert len(beams) == 3 and beams[0].logprob >= beams[-1].logprob
+    greedy = dec.greedy_decode(lm, ids, 4)
+    greedy_lp = dec.full_prompt_logprob(lm, tok, tok.decode(ids[0, 1:]), tok.decode(greedy), add_bos=True)
+    assert beams[0].logprob >= greedy_lp - 1e-4
+    assert dec.beam_search(lm, ids, 4, num_beams=1)[0].tokens == greedy
+
+
+def test_prefix_scorer_equals_full_prompt(tiny_gpt):
+    tok, lm = tiny_gpt
+    prefix = dec.k_shot_prefix("Give the capital of each country:", [("France", "Paris"), ("Kenya", "Nairobi")])
+    scorer = dec.PrefixScorer(lm, tok, prefix, add_bos=True)
+    cands = [["Madrid", "Spanish"], ["Rome", "Italian", "cat cat"]]
+    cached = scorer.logprobs(["Spain =>", "Italy =>"], cands)
+    for query, cs, row in zip(["Spain =>", "Italy =>"], cands, cached, strict=True):
+        for c, value in zip(cs, row, strict=True):
+            assert value == pytest.approx(dec.full_prompt_logprob(lm, tok, prefix + query, c, add_bos=True), abs=1e-4)
+    single = scorer.logprobs(["Spain =>"], [["Madrid", "Spanish"]])     # the single-token fast path
+    assert single[0] == pytest.approx(cached[0], abs=1e-4)
+
+
+def test_accuracy_vs_shots_shapes(tiny_gpt):
+    tok, lm = tiny_gpt
+    pairs = list(data.IN_CONTEXT_TASKS["capital"][1])
+    res = dec.accuracy_vs_shots(lm, tok, description="", pool=pairs[:4], test=pairs[4:7],
+                                candidates=[c for _, c in pairs], shots=[0, 2], draws=2, answer_prefix="",
+                                add_bos=True)
+    assert [r.k for r in res] == [0, 2] and all(len(r.accuracies) == 2 for r in res)
+    assert all(0 <= a <= 1 for r in res for a in r.accuracies)
+
+
+def test_repetition_rate():
+    assert dec.repetition_rate([1, 2, 3, 4]) == 0
+    assert dec.repetition_rate([1, 2, 3, 1, 2, 3]) == pytest.approx(0.25)   # 1 of 4 trigrams repeats
+
+
+def test_decoding_payload():
+    tokens = ["a", "b", "c", "d", "e"]
+    logits = torch.tensor([3.0, 2.0, 1.0, 0.0, -1.0])
+    p = widgets.decoding_payload(logits, tokens, top_k=2, show=4, seed=0)
+    assert p["tokens"] == ["a", "b", "c", "d"] and p["kept"] == 2 and p["vocab"] == 5
+    assert p["adjusted"][2:] == [0.0, 0.0] and p["sample"] in ("a", "b")
+    assert sum(p["original"]) < 1 and p["shown_mass"] == pytest.approx(1.0)
+    assert widgets.decoding_payload(logits, tokens, temperature=0)["kept"] == 1
+    with pytest.raises(CourseError):
+        widgets.decoding_payload(logits, tokens, top_p=2.0)
+    with pytest.raises(ValueError):
+        widgets.decoding_payload(logits, tokens[:3])
+
+
+def test_decoding_explorer_renders_without_kernel():
+    import matplotlib.pyplot as plt
+
+    logits = torch.linspace(2, -2, 20)
+    fig = widgets.draw_decoding(widgets.decoding_payload(logits, [f"t{i}" for i in range(20)], seed=1))
+    assert fig.axes[0].get_xlabel()
+    plt.close(fig)
+    box = widgets.decoding_explorer(logits, [f"t{i}" for i in range(20)])
+    sliders, button, out = box.children
+    assert len(out.outputs) == 1
+    sliders.children[1].value = 3                       # top-k slider
+    assert len(out.outputs) == 1
+    button.click()
+    assert len(out.outputs) == 1
+
+
+def test_exercise_checkers(capsys):
+    s = checks.EXERCISE_SHOTS
+    checks.exercise_k_shot_prompt(dec.k_shot_prompt(s["description"], s["shots"], s["query"]))
+    checks.exercise_k_shot_prompt(dec.k_shot_prompt(s["description"], s["shots"], s["query"]) + " ")
+    checks.exercise_top_k_probs(dec.next_token_probs(torch.tensor(checks.EXERCISE_LOGITS), top_k=3))
+    checks.exercise_top_k_probs(torch.softmax(torch.tensor(checks.EXERCISE_LOGITS), -1))
+    checks.exercise_top_k_probs(...)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("correct") and "not quite" in out[1]
+    assert out[2].endswith("correct") and "not quite" in out[3] and "not answered" in out[4]
+
+
+def test_course_gpt_recipes_registered():
+    models.load_recipes()
+    for name in ("course/gpt-tiny", "course/gpt-small", "course/gpt-medium"):
+        assert name in models.RECIPES
+    assert sum(models.RECIPES[n].budget_s for n in models.RECIPES if n.startswith("course/gpt-")) <= 180
