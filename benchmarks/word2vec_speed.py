@@ -52,8 +52,18 @@ def main() -> None:
     print(f"ratio at {max(1, args.epochs // 2)} epochs: {half.seconds / gensim_s:.2f}× wall time, accuracy "
           f"{100 * (half_acc - gensim_acc):+.1f} points")
     ratio = run.seconds / gensim_s
-    print(f"ratio (ours / gensim): {ratio:.2f}× wall time, accuracy {100 * (ours_acc - gensim_acc):+.1f} points "
-          f"→ goal (≤ 4×, ±5 points): {'met' if ratio <= 4 and abs(ours_acc - gensim_acc) <= 0.05 else 'not met'}")
+    print(f"ratio at {args.epochs} epochs (ours / gensim): {ratio:.2f}× wall time, accuracy "
+          f"{100 * (ours_acc - gensim_acc):+.1f} points")
+    # the goal: within 4× of gensim's wall time at equal accuracy (±5 points): judge the fastest of our
+    # runs whose accuracy is within 5 points of gensim's (or better)
+    comparable = [(r.seconds, acc) for r, acc in ((half, half_acc), (run, ours_acc)) if acc >= gensim_acc - 0.05]
+    if comparable:
+        seconds, acc = min(comparable)
+        verdict = "met" if seconds / gensim_s <= 4 else "not met"
+        print(f"goal (≤ 4× gensim's wall time at equal accuracy ±5 points): {verdict} — "
+              f"{seconds / gensim_s:.2f}× at {100 * (acc - gensim_acc):+.1f} points")
+    else:
+        print("goal: not met — no run of ours came within 5 points of gensim's accuracy")
 
 
 if __name__ == "__main__":
