@@ -9,14 +9,6 @@ notebook writes ``checks.NAME`` whichever module NAME lives in. A notebook's own
 of their own (``checks/nb01.py`` holds notebook 01's ``exercise_*`` checkers); nothing here needs editing to add one.
 """
 
-import importlib as _importlib
-import pkgutil as _pkgutil
+from .._collect import collect as _collect
 
-__all__: list[str] = []
-for _info in sorted(_pkgutil.iter_modules(__path__), key=lambda m: (m.name != "core", m.name)):
-    _module = _importlib.import_module(f"{__name__}.{_info.name}")
-    for _name in getattr(_module, "__all__", ()):
-        if _name in globals():
-            raise ImportError(f"{__name__}: {_name!r} is defined twice (again in {_info.name})")
-        globals()[_name] = getattr(_module, _name)
-        __all__.append(_name)
+__all__: list[str] = _collect(__name__, __path__, globals())

@@ -3,8 +3,6 @@
 Importing this package imports every module in it, so adding a recipe is adding a file.
 """
 
-import importlib as _importlib
-import pkgutil as _pkgutil
+from .._collect import collect as _collect
 
-for _info in sorted(_pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    _importlib.import_module(f"{__name__}.{_info.name}")
+_collect(__name__, __path__, {})  # recipes register themselves on import; they export nothing

@@ -8,14 +8,6 @@ notebook writes ``widgets.NAME`` whichever module NAME lives in. A notebook's ow
 of their own (e.g. ``widgets/embeddings.py`` for notebook 01's explorer); nothing here needs editing to add one.
 """
 
-import importlib as _importlib
-import pkgutil as _pkgutil
+from .._collect import collect as _collect
 
-__all__: list[str] = []
-for _info in sorted(_pkgutil.iter_modules(__path__), key=lambda m: (m.name != "core", m.name)):
-    _module = _importlib.import_module(f"{__name__}.{_info.name}")
-    for _name in getattr(_module, "__all__", ()):
-        if _name in globals():
-            raise ImportError(f"{__name__}: {_name!r} is defined twice (again in {_info.name})")
-        globals()[_name] = getattr(_module, _name)
-        __all__.append(_name)
+__all__: list[str] = _collect(__name__, __path__, globals())
