@@ -631,6 +631,45 @@ def pang_lee_polarity() -> list[Labelled]:
     return out
 
 
+NATURAL_SENTIMENT_SPLITS = ("train", "test")
+
+
+@lru_cache(maxsize=1)
+def _natural_sentiment_table() -> tuple[tuple[str, str, int, str], ...]:
+    path = DATA_DIR / "sentiment_natural.tsv"
+    if not path.exists():
+        raise CourseError(f"{path} is missing: it ships with the course repository (data/sentiment_natural.tsv)")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines or lines[0].split("\t") != ["split", "label", "phenomenon", "text"]:
+        raise CourseError(f"{path}: expected the header 'split<TAB>label<TAB>phenomenon<TAB>text'")
+    rows = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) != 4:
+            raise CourseError(f"{path}, line {number}: expected 4 tab-separated fields, got {len(parts)}")
+        split, label, phenomenon, text = parts
+        rows.append((split, text, int(label), phenomenon))
+    return tuple(rows)
+
+
+def natural_sentiment_rows(split: str = "train") -> list[tuple[str, int, str]]:
+    """``data/sentiment_natural.tsv`` as (text, label, phenomenon): short reviews written for the course
+    (label 1 positive, 0 negative; phenomenon ``plain``, ``negation`` or ``contrast`` says what decides the
+    label). ``train`` is mostly plain; every ``test`` sentence is decided by negation or contrast and its
+    sentiment keywords point the wrong way ("not bad at all", "pretty, but so boring")."""
+    if split not in NATURAL_SENTIMENT_SPLITS:
+        raise CourseError(f"unknown split {split!r} for natural_sentiment; "
+                          f"choose from {list(NATURAL_SENTIMENT_SPLITS)}")
+    return [(text, label, phenomenon) for s, text, label, phenomenon in _natural_sentiment_table() if s == split]
+
+
+def natural_sentiment(split: str = "train") -> list[Labelled]:
+    """The course's natural labelled sentences (see ``natural_sentiment_rows``) as ``Labelled(text, label)``."""
+    return [Labelled(text, label) for text, label, _ in natural_sentiment_rows(split)]
+
+
 def google_analogies(section: str | None = None) -> list[Analogy]:
     """Mikolov et al.'s analogy questions (19,544), optionally one section such as ``capital-common-countries``."""
     quads: list[Analogy] = []
