@@ -93,3 +93,45 @@ def nsp_pairs(stories: Sequence[Sequence[str]], rng: random.Random) -> list[tupl
                         break
                 pairs.append((story[j], b, 1))
     return pairs
+
+
+# ----------------------------------------------------------------------------------------------
+# evaluation of a pre-trained BERT: fill-mask on the held-out fact sentences, NSP on held-out stories
+# ----------------------------------------------------------------------------------------------
+def fill_mask_predictions(model, tokenizer, items, k: int = 1) -> list[list[str]]:
+    """The top-``k`` tokens a masked LM predicts for the one [MASK] of each fill-mask item."""
+    if k < 1:
+        raise CourseError(f"k must be at least 1, got {k}")
+    if not items:
+        raise CourseError("no fill-mask items to predict")
+    texts = [item.masked(tokenizer.mask_token) for item in items]
+    enc = tokenizer(texts, return_tensors="pt", padding=True)
+    with torch.no_grad():
+        logits = _mlm_logits(model, enc)                                              # (N, T, V)
+    rows, cols = (enc["input_ids"] == tokenizer.mask_token_id).nonzero(as_tuple=True)
+    if len(rows) != len(items):
+        raise CourseError("every fill-mask sentence must hold exactly one [MASK]")
+    top = logits[rows, cols].topk(k, dim=-1).indices                                  # (N, k)
+    return [tokenizer.convert_ids_to_tokens(row.tolist()) for row in top]
+
+
+def _mlm_logits(model, enc) -> torch.Tensor:
+    out = model(**enc)
+    return out.logits if hasattr(out, "logits") else out.prediction_logits
+
+
+def fill_mask_accuracy(model, tokenizer, items, k: int = 1) -> float:
+    """Share of fill-mask items whose answer (lower-cased) is among the model's top-``k`` tokens."""
+    predictions = fill_mask_predictions(model, tokenizer, items, k)
+    return sum(item.answer.lower() in top for item, top in zip(items, predictions, strict=True)) / len(items)
+
+
+def nsp_accuracy(model, tokenizer, pairs) -> float:
+    """Accuracy of a ``BertForPreTraining`` on (sentence A, sentence B, label) pairs (0 = IsNext)."""
+    if not pairs:
+        raise CourseError("no sentence pairs to score")
+    enc = tokenizer([a for a, _, _ in pairs], [b for _, b, _ in pairs], return_tensors="pt", padding=True)
+    with torch.no_grad():
+        logits = model(**enc).seq_relationship_logits                                # (N, 2)
+    labels = torch.tensor([label for _, _, label in pairs])
+    return float((logits.argmax(-1) == labels).float().mean())
