@@ -347,3 +347,36 @@ def accuracy_vs_shots(model: Any, tokenizer: Any, *, description: str, pool: Seq
                 progress.update(1)
         results.append(ShotResult(k, accs * (draws if not k else 1)))
     return results
+
+
+def novel_mapping_accuracy(model: Any, tokenizer: Any, inputs: Sequence[str], outputs: Sequence[str],
+                           shots: Sequence[int], *, trials: int = 40, seed: int = 0, add_bos: bool = False,
+                           arrow: str = " => ") -> list[tuple[float, float]]:
+    """In-context learning of a mapping that exists only in the prompt.
+
+    Each trial pairs ``k`` random ``inputs`` with ``k`` random ``outputs`` (pairs a model cannot have
+    learned: the caller picks two word lists that training never pairs), writes them as ``x => y``
+    lines, then asks for the input of one of those lines again. The trial is right when that line's
+    answer is the most likely of the trial's answers (with one shot, one unseen output joins as a
+    distractor). Returns (accuracy, chance = 1 / number of candidates) for each ``k`` in ``shots``.
+    """
+    if trials < 1:
+        raise CourseError(f"trials must be ≥ 1, got {trials}")
+    results = []
+    for k in shots:
+        if not isinstance(k, int) or k < 1:
+            raise CourseError(f"each number of shots must be a whole number ≥ 1, got {k!r}")
+        if k > len(inputs) or max(k, 2) > len(outputs):
+            raise CourseError(f"{k} shots need {k} distinct inputs and {max(k, 2)} distinct outputs; "
+                              f"got {len(inputs)} and {len(outputs)}")
+        rng = random.Random(seed * 1000 + k)
+        right = 0
+        for _ in range(trials):
+            xs, ys = rng.sample(list(inputs), k), rng.sample(list(outputs), max(k, 2))
+            asked = rng.randrange(k)
+            scorer = PrefixScorer(model, tokenizer, k_shot_prefix("", list(zip(xs, ys, strict=True)), arrow=arrow),
+                                  add_bos=add_bos)
+            best = scorer.predict([f"{xs[asked]}{arrow.rstrip()}"], [[f" {y}" for y in ys]])[0]
+            right += best == f" {ys[asked]}"
+        results.append((right / trials, 1 / max(k, 2)))
+    return results

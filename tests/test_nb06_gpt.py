@@ -129,6 +129,21 @@ def test_accuracy_vs_shots_shapes(tiny_gpt):
     assert all(0 <= a <= 1 for r in res for a in r.accuracies)
 
 
+def test_novel_mapping_accuracy(tiny_gpt):
+    tok, lm = tiny_gpt
+    animals, colours = ["cow", "duck", "sheep", "lion", "owl"], ["red", "blue", "green", "white"]
+    res = dec.novel_mapping_accuracy(lm, tok, animals, colours, [1, 2, 4], trials=6, seed=3, add_bos=True)
+    assert [chance for _, chance in res] == [0.5, 0.5, 0.25]      # one shot: an unseen colour joins as distractor
+    assert all(acc * 6 == round(acc * 6) and 0 <= acc <= 1 for acc, _ in res)
+    assert res == dec.novel_mapping_accuracy(lm, tok, animals, colours, [1, 2, 4], trials=6, seed=3, add_bos=True)
+    with pytest.raises(CourseError, match="distinct outputs"):
+        dec.novel_mapping_accuracy(lm, tok, animals, colours, [5], add_bos=True)
+    with pytest.raises(CourseError, match="whole number"):
+        dec.novel_mapping_accuracy(lm, tok, animals, colours, [0], add_bos=True)
+    with pytest.raises(CourseError, match="trials"):
+        dec.novel_mapping_accuracy(lm, tok, animals, colours, [2], trials=0, add_bos=True)
+
+
 def test_repetition_rate():
     assert dec.repetition_rate([1, 2, 3, 4]) == 0
     assert dec.repetition_rate([1, 2, 3, 1, 2, 3]) == pytest.approx(0.25)   # 1 of 4 trigrams repeats
