@@ -104,6 +104,7 @@ def fill_mask_predictions(model, tokenizer, items, k: int = 1) -> list[list[str]
         raise CourseError(f"k must be at least 1, got {k}")
     if not items:
         raise CourseError("no fill-mask items to predict")
+    model.eval()                     # dropout off: a prediction, not a training step
     texts = [item.masked(tokenizer.mask_token) for item in items]
     enc = tokenizer(texts, return_tensors="pt", padding=True)
     with torch.no_grad():
@@ -130,6 +131,7 @@ def nsp_accuracy(model, tokenizer, pairs) -> float:
     """Accuracy of a ``BertForPreTraining`` on (sentence A, sentence B, label) pairs (0 = IsNext)."""
     if not pairs:
         raise CourseError("no sentence pairs to score")
+    model.eval()
     enc = tokenizer([a for a, _, _ in pairs], [b for _, b, _ in pairs], return_tensors="pt", padding=True)
     with torch.no_grad():
         logits = model(**enc).seq_relationship_logits                                # (N, 2)
