@@ -271,7 +271,8 @@ register(Entry(
 ))
 _HUB_ONLY = {
     "albert-base-v2": ("ALBERT-base v2 (12M parameters, factorised embeddings, shared layers)",
-                       {"tokenizer": "course/albert-mini", "masked-lm": "course/albert-mini", "encoder": "course/albert-mini"}),
+                       {"tokenizer": "course/albert-mini", "masked-lm": "course/albert-mini", "encoder": "course/albert-mini",
+                        "pretraining": "course/albert-mini"}),
     "google/electra-small-discriminator": ("ELECTRA-Small discriminator (13.5M parameters)",
                                            {"pretraining": "course/electra-mini", "encoder": "course/electra-mini"}),
     "distilbert-base-uncased": ("DistilBERT base uncased (66M parameters, 6 layers distilled from BERT-base)",

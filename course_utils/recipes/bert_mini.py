@@ -56,15 +56,16 @@ def train_tokenizer(settings: dict[str, Any] = SETTINGS):
     return train_wordpiece(course_corpus().sentences(english_only=True), settings["vocab_size"])
 
 
-def pretraining_examples(tokenizer: Any, settings: dict[str, Any] = SETTINGS) -> list[Example]:
-    """Story sentence pairs (NSP) and fact sentences (MLM only), in a fixed shuffled order."""
+def pretraining_examples(tokenizer: Any, settings: dict[str, Any] = SETTINGS, pairs: Any = None) -> list[Example]:
+    """Story sentence pairs and fact sentences (MLM only), in a fixed shuffled order. ``pairs(stories, rng)``
+    makes the sentence pairs: ``pretraining.nsp_pairs`` by default (ALBERT passes its SOP pairs)."""
     from ..data import course_corpus
     from ..pretraining import nsp_pairs
 
     corpus = course_corpus()
     rng = random.Random(settings["seed"])
     examples = []
-    for a, b, label in nsp_pairs([s for _, s in corpus.stories_train], rng):
+    for a, b, label in (pairs or nsp_pairs)([s for _, s in corpus.stories_train], rng):
         enc = tokenizer(a, b, truncation=True, max_length=settings["max_len"])
         examples.append(Example(enc["input_ids"], enc["token_type_ids"], label, -1))
     for item in corpus.fill_mask_seen:
@@ -76,12 +77,20 @@ def pretraining_examples(tokenizer: Any, settings: dict[str, Any] = SETTINGS) ->
     return examples
 
 
-def pretrain(model: Any, tokenizer: Any, examples: list[Example], steps: int,
-             settings: dict[str, Any] = SETTINGS, desc: str = "pre-training bert-mini"):
-    """MLM + NSP pre-training of a ``BertForPreTraining``; returns ``train.History`` (extras mlm, nsp).
+def bert_heads(model: Any) -> tuple[Any, Any, Any]:
+    """(encoder, MLM head, sentence-pair head) of a ``BertForPreTraining``."""
+    return model.bert, model.cls.predictions, model.cls.seq_relationship
 
-    MLM logits are computed only at the chosen positions. A batch can hold no sentence pair, and a
-    cross-entropy over labels that are all ignored is 0/0 = NaN, so the NSP term is then 0.
+
+def pretrain(model: Any, tokenizer: Any, examples: list[Example], steps: int,
+             settings: dict[str, Any] = SETTINGS, desc: str = "pre-training bert-mini",
+             heads: Any = bert_heads, pair_task: str = "nsp"):
+    """MLM + sentence-pair pre-training; returns ``train.History`` (extras ``mlm`` and ``pair_task``).
+
+    ``heads(model)`` gives the encoder, the MLM head and the pair head (BERT's by default; ALBERT's
+    recipe passes its own with ``pair_task="sop"``). MLM logits are computed only at the chosen
+    positions. A batch can hold no sentence pair, and a cross-entropy over labels that are all ignored
+    is 0/0 = NaN, so the pair term is then 0.
     """
     import torch
     import torch.nn.functional as F
@@ -98,6 +107,7 @@ def pretrain(model: Any, tokenizer: Any, examples: list[Example], steps: int,
         optimizer, lambda s: min(1.0, (s + 1) / settings["warmup"]) * max(settings["floor"], 1 - s / steps))
     special = [tokenizer.convert_tokens_to_ids(t) for t in tokenizer.all_special_tokens]
     size, pad = settings["batch"], tokenizer.pad_token_id
+    encoder, mlm_head, pair_head = heads(model)
 
     def step(i: int) -> dict[str, float]:
         start = (i * size) % max(1, len(examples) - size)
@@ -115,19 +125,19 @@ def pretrain(model: Any, tokenizer: Any, examples: list[Example], steps: int,
             if x.answer_pos >= 0 and salient[row]:
                 inputs[row, x.answer_pos] = tokenizer.mask_token_id
                 labels[row, x.answer_pos] = ids[row, x.answer_pos]
-        out = model.bert(input_ids=inputs, token_type_ids=types, attention_mask=(ids != pad).long())
+        out = encoder(input_ids=inputs, token_type_ids=types, attention_mask=(ids != pad).long())
         chosen = labels != -100                                                                       # (B, T)
-        mlm = F.cross_entropy(model.cls.predictions(out.last_hidden_state[chosen]), labels[chosen])
-        nsp_logits = model.cls.seq_relationship(out.pooler_output)                                    # (B, 2)
-        nsp_loss = (F.cross_entropy(nsp_logits, nsp, ignore_index=-100) if (nsp != -100).any()
-                    else nsp_logits.sum() * 0)
-        loss = mlm + nsp_loss
+        mlm = F.cross_entropy(mlm_head(out.last_hidden_state[chosen]), labels[chosen])                # (M, V) logits
+        pair_logits = pair_head(out.pooler_output)                                                    # (B, 2)
+        pair_loss = (F.cross_entropy(pair_logits, nsp, ignore_index=-100) if (nsp != -100).any()
+                     else pair_logits.sum() * 0)
+        loss = mlm + pair_loss
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         schedule.step()
-        return {"loss": loss.item(), "mlm": mlm.item(), "nsp": nsp_loss.item()}
+        return {"loss": loss.item(), "mlm": mlm.item(), pair_task: pair_loss.item()}
 
     model.train()
     history = fit(step, steps, desc=desc)
@@ -153,7 +163,9 @@ def build(folder: Path) -> None:
     torch.save({"losses": history.losses, **history.extras}, folder / "history.pt")
 
 
-def _loader(class_name: str):
+def loader(class_name: str):
+    """A loader of a saved model (``transformers`` class name) or of its ``BertTokenizerFast``."""
+
     def load(folder: Path) -> Any:
         import transformers
 
@@ -168,8 +180,8 @@ register_recipe(Recipe(
     name="course/bert-mini",
     version=1,
     build=build,
-    loaders={"tokenizer": _loader("BertTokenizerFast"), "masked-lm": _loader("BertForMaskedLM"),
-             "pretraining": _loader("BertForPreTraining"), "encoder": _loader("BertModel")},
+    loaders={"tokenizer": loader("BertTokenizerFast"), "masked-lm": loader("BertForMaskedLM"),
+             "pretraining": loader("BertForPreTraining"), "encoder": loader("BertModel")},
     card=Card("a small BERT (2 layers, hidden 128, 2 heads, FFN 512, a 1,200-token WordPiece vocabulary of "
               "the course corpus) pre-trained with MLM + NSP on the course corpus's stories and facts, "
               "1,500 steps of 64; fact answers always masked (salient span masking)",
