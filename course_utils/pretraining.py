@@ -22,17 +22,24 @@ UNTOUCHED, MASKED, RANDOM, KEPT = 0, 1, 2, 3
 
 
 def train_wordpiece(sentences: Sequence[str], vocab_size: int = 1200):
-    """A lower-casing WordPiece tokenizer trained on ``sentences`` (a ``BertTokenizerFast``)."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    """A lower-casing WordPiece tokenizer trained on ``sentences`` (a ``BertTokenizerFast``).
+
+    The vocabulary is learned by ``subword.WordPiece.train`` (notebook 03), which breaks ties between
+    equally frequent merges by a fixed order: ``tokenizers``' own WordPieceTrainer breaks them in hash
+    order, so its vocabulary (and every model trained on it) changed from one process to the next.
+    The fast tokenizer then encodes with that vocabulary exactly as BERT does.
+    """
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import BertTokenizerFast
+
+    from .subword import WordPiece
 
     if not sentences:
         raise CourseError("no sentences to train the WordPiece vocabulary on")
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    vocab = WordPiece.train(list(sentences), vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS).vocab
+    tok = Tokenizer(models.WordPiece(vocab=dict(vocab), unk_token="[UNK]"))
     tok.normalizer = normalizers.BertNormalizer(lowercase=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=list(SPECIAL_TOKENS))
-    tok.train_from_iterator(sentences, trainer=trainer)
     cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",

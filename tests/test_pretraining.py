@@ -141,3 +141,21 @@ def test_fill_mask_bad_input(bert_mini_models):
         pretraining.fill_mask_accuracy(mlm, tok, [])
     with pytest.raises(CourseError, match="no sentence pairs"):
         pretraining.nsp_accuracy(mlm, tok, [])
+
+
+def test_wordpiece_vocabulary_is_the_same_in_every_process():
+    # tokenizers' own trainer broke merge ties in hash order: a new vocabulary (and new models) per process
+    import subprocess
+    import sys
+
+    code = ("from course_utils import data, pretraining; "
+            "t = pretraining.train_wordpiece(data.course_corpus().sentences(english_only=True)[:3000], 600); "
+            "print(sorted(t.get_vocab().items(), key=lambda kv: kv[1]))")
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+            for _ in range(2)}
+    assert len(runs) == 1
+
+
+def test_train_wordpiece_rejects_no_sentences():
+    with pytest.raises(CourseError, match="no sentences"):
+        pretraining.train_wordpiece([])

@@ -83,7 +83,7 @@ def build(folder: Path) -> None:
 
 register_recipe(Recipe(
     name="course/albert-mini",
-    version=1,
+    version=2,
     build=build,
     loaders={"tokenizer": bert_mini.loader("BertTokenizerFast"), "masked-lm": bert_mini.loader("AlbertForMaskedLM"),
              "pretraining": bert_mini.loader("AlbertForPreTraining"), "encoder": bert_mini.loader("AlbertModel")},

@@ -178,7 +178,7 @@ def loader(class_name: str):
 
 register_recipe(Recipe(
     name="course/bert-mini",
-    version=1,
+    version=2,
     build=build,
     loaders={"tokenizer": loader("BertTokenizerFast"), "masked-lm": loader("BertForMaskedLM"),
              "pretraining": loader("BertForPreTraining"), "encoder": loader("BertModel")},
