@@ -374,7 +374,7 @@ def novel_mapping_accuracy(model: Any, tokenizer: Any, inputs: Sequence[str], ou
         for _ in range(trials):
             xs, ys = rng.sample(list(inputs), k), rng.sample(list(outputs), max(k, 2))
             asked = rng.randrange(k)
-            scorer = PrefixScorer(model, tokenizer, k_shot_prefix("", list(zip(xs, ys, strict=True)), arrow=arrow),
+            scorer = PrefixScorer(model, tokenizer, k_shot_prefix("", list(zip(xs, ys[:k], strict=True)), arrow=arrow),
                                   add_bos=add_bos)
             best = scorer.predict([f"{xs[asked]}{arrow.rstrip()}"], [[f" {y}" for y in ys]])[0]
             right += best == f" {ys[asked]}"
