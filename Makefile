@@ -3,7 +3,7 @@
 #   make test     install and run the whole test suite (unit tests + every notebook + browser test)
 #   make execute  re-execute every notebook in a fresh kernel for commit (strips widget state)
 #   make models   build (train and cache) every course model, printing each build's time
-#   make bench    benchmarks: notebook run times and peak memory
+#   make bench    benchmarks: notebook run times and peak memory, word2vec speed, the distillation table
 #   make student  learner copies of the notebooks (solutions removed) in build/student/
 #   make lint     ruff over the package, tests, tools and benchmarks
 PYTHON ?= python3
@@ -37,6 +37,8 @@ models: setup
 
 bench: setup
 	$(PY) benchmarks/notebook_times.py
+	$(PY) benchmarks/word2vec_speed.py
+	$(PY) benchmarks/distill_speed.py
 
 student: setup
 	$(PY) -m course_utils.student notebooks build/student

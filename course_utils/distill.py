@@ -27,6 +27,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import re
 import statistics
 import tempfile
 import time
@@ -46,7 +47,7 @@ __all__ = [
     "check_temperature", "softmax_with_temperature", "soft_target_loss", "hidden_cosine_loss",
     "HiddenProjection", "hidden_mse_loss", "attention_mse_loss", "LossWeights", "distillation_loss",
     "SentenceClassifier", "ClassifierOutput", "freeze", "half_depth_student", "narrow_student",
-    "init_embeddings_by_svd", "EncodedSet", "encode", "TeacherTargets", "teacher_targets", "fine_tune", "distil",
+    "init_embeddings_by_svd", "augment", "EncodedSet", "encode", "TeacherTargets", "teacher_targets", "fine_tune", "distil",
     "distil_intermediate", "layer_distances", "predict", "accuracy", "count_params", "file_size_mib",
     "latency_ms", "throughput", "measure_models", "default_threads",
 ]
@@ -293,8 +294,9 @@ def half_depth_student(teacher: SentenceClassifier, keep: Sequence[int] | None =
         raise CourseError(f"keep must list distinct teacher layers in 0..{n - 1}, got {keep}")
     config = copy.deepcopy(teacher.config)
     config.num_hidden_layers = len(keep)
-    encoder = BertModel(config, add_pooling_layer=teacher.bert.pooler is not None)
-    student = SentenceClassifier(encoder, num_labels=config.num_labels)
+    with torch.device("meta"):        # shapes only: every weight comes from the teacher, so skip random init
+        encoder = BertModel(config, add_pooling_layer=teacher.bert.pooler is not None)
+        student = SentenceClassifier(encoder, num_labels=config.num_labels)
     prefix = "bert.encoder.layer."
     state = {}
     for name, value in teacher.state_dict().items():
@@ -304,7 +306,12 @@ def half_depth_student(teacher: SentenceClassifier, keep: Sequence[int] | None =
                 continue
             name = f"{prefix}{keep.index(int(index))}.{rest}"          # teacher layer keep[i] -> student layer i
         state[name] = value.clone()
-    student.load_state_dict(state, strict=True)   # every student weight received exactly one teacher weight
+    student.load_state_dict(state, strict=True, assign=True)   # every student weight gets exactly one teacher weight
+    buffers = dict(teacher.named_buffers())
+    for name, buffer in list(student.named_buffers()):          # buffers kept out of the state dict (position ids)
+        if buffer.is_meta:
+            owner, _, attr = name.rpartition(".")
+            student.get_submodule(owner).register_buffer(attr, buffers[name].clone(), persistent=False)
     return student.eval()
 
 
@@ -347,6 +354,57 @@ def init_embeddings_by_svd(student: SentenceClassifier, teacher: SentenceClassif
     s_emb.position_embeddings.weight.copy_(t_emb.position_embeddings.weight @ basis)
     s_emb.token_type_embeddings.weight.copy_(t_emb.token_type_embeddings.weight @ basis)
     return basis
+
+
+# ----------------------------------------------------------------------------------------------
+# data augmentation (TinyBERT, Algorithm 1)
+# ----------------------------------------------------------------------------------------------
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+
+
+def augment(texts: Sequence[str], vectors: Any, *, copies: int, p: float = 0.4, k: int = 15, seed: int = 0,
+            restrict_vocab: int = 50_000) -> list[str]:
+    """TinyBERT's data augmentation with word vectors: ``copies`` new sentences per sentence of ``texts``.
+
+    Each word is replaced, with probability ``p``, by one of its ``k`` nearest neighbours in ``vectors``
+    (gensim ``KeyedVectors``, e.g. GloVe), searched among the ``restrict_vocab`` most frequent words; words
+    without vectors, numbers and punctuation stay. The paper (Jiao et al. 2020, Alg. 1; p = 0.4, k = 15)
+    asks a BERT masked-LM for the candidates of one-piece words and GloVe for the rest; here every word
+    uses GloVe. The new sentences carry no label: the teacher labels them. Output order: the copies of
+    the first sentence, then of the second, and so on.
+    """
+    if not texts:
+        raise CourseError("augment needs at least one sentence")
+    if isinstance(copies, bool) or not isinstance(copies, int) or copies < 1:
+        raise CourseError(f"copies must be an integer ≥ 1, got {copies!r}")
+    if not 0 <= p <= 1:
+        raise CourseError(f"the replacement probability p must be in [0, 1], got {p!r}")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise CourseError(f"k (neighbours per word) must be an integer ≥ 1, got {k!r}")
+    import random
+
+    rng = random.Random(seed)
+    limit = min(restrict_vocab, len(vectors.index_to_key))
+    candidates: dict[str, list[str]] = {}
+
+    def neighbours(word: str) -> list[str]:
+        if word not in candidates:
+            rank = vectors.key_to_index.get(word)
+            candidates[word] = [] if rank is None or rank >= limit else \
+                [w for w, _ in vectors.most_similar(word, topn=k, restrict_vocab=limit)]
+        return candidates[word]
+
+    def replace(match: re.Match) -> str:
+        word = match.group(0)
+        if rng.random() >= p:
+            return word
+        options = neighbours(word.lower())
+        if not options:
+            return word
+        new = rng.choice(options)
+        return new[:1].upper() + new[1:] if word[:1].isupper() else new
+
+    return [_WORD.sub(replace, text) for text in texts for _ in range(copies)]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -276,7 +276,7 @@ _HUB_ONLY = {
     "google/electra-small-discriminator": ("ELECTRA-Small discriminator (13.5M parameters)",
                                            {"pretraining": "course/electra-mini", "encoder": "course/electra-mini"}),
     "distilbert-base-uncased": ("DistilBERT base uncased (66M parameters, 6 layers distilled from BERT-base)",
-                                {"masked-lm": "course/distil-student", "encoder": "course/distil-student"}),
+                                {"sequence-classification": "course/distil-student", "encoder": "course/distil-student"}),
 }
 for _name, (_desc, _stand_ins) in _HUB_ONLY.items():
     register(Entry(
@@ -301,12 +301,19 @@ class Recipe:
     loaders: dict[str, Callable[[Path], Any]]
     card: Card
     budget_s: float  # the time it is allowed on 2 CPU cores (DESIGN.md, "Time budget")
+    data_files: tuple[str, ...] = ()  # files under data/ the build reads: their bytes join the cache key
 
     def cache_key(self) -> str:
-        """Recipe name + version + corpus hash: a changed recipe or corpus never serves a stale model."""
-        from .data import course_corpus
+        """Recipe name + version + corpus hash (+ the bytes of ``data_files``): a changed recipe, corpus or
+        data file never serves a stale model."""
+        from .data import DATA_DIR, course_corpus
 
         raw = f"{self.name}|v{self.version}|{course_corpus().sha256}"
+        for name in self.data_files:
+            path = DATA_DIR / name
+            if not path.is_file():
+                raise CourseError(f"{self.name} is built from {path}, which is missing (it ships in the repository's data/)")
+            raw += f"|{name}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     def folder(self) -> Path:

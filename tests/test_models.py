@@ -87,6 +87,7 @@ def test_task_the_model_does_not_offer():
     ("albert-base-v2", "masked-lm", "course/albert-mini"),
     ("google/electra-small-discriminator", "pretraining", "course/electra-mini"),
     ("distilbert-base-uncased", "encoder", "course/distil-student"),
+    ("distilbert-base-uncased", "sequence-classification", "course/distil-student"),
 ])
 def test_hub_only_model_in_local_mode_names_its_stand_in_and_hub_mode(name, task, stand_in):
     with pytest.raises(CourseError) as err:
@@ -188,6 +189,23 @@ def test_cache_key_changes_with_recipe_version_and_corpus(tiny_recipe, monkeypat
     corpus = data.course_corpus()
     monkeypatch.setattr(type(corpus), "sha256", property(lambda self: "a-changed-corpus"))
     assert recipe.cache_key() != key
+
+
+def test_cache_key_changes_with_a_data_file_the_recipe_reads(tiny_recipe, tmp_path, monkeypatch):
+    recipe, _ = tiny_recipe
+    from course_utils import data
+
+    monkeypatch.setattr(data, "DATA_DIR", tmp_path)
+    (tmp_path / "labels.tsv").write_text("a\t1\n")
+    reads = models.Recipe(recipe.name, 1, recipe.build, recipe.loaders, recipe.card, recipe.budget_s,
+                          data_files=("labels.tsv",))
+    key = reads.cache_key()
+    assert key != recipe.cache_key()                       # the file's bytes are part of the key
+    (tmp_path / "labels.tsv").write_text("a\t0\n")       # one label corrected
+    assert reads.cache_key() != key
+    (tmp_path / "labels.tsv").unlink()
+    with pytest.raises(CourseError, match="labels.tsv, which is missing"):
+        reads.cache_key()
 
 
 def test_build_all_builds_every_recipe(tiny_recipe, monkeypatch):

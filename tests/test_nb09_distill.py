@@ -373,8 +373,64 @@ def test_exercise_checkers(capsys):
 
 def test_distillation_recipes_registered_within_budget():
     models.load_recipes()
-    names = ("course/distil-teacher", "course/distil-student", "course/tiny-student", "course/scratch-student")
+    names = ("course/distil-teacher", "course/distil-student", "course/tiny-student")
     for name in names:
         assert name in models.RECIPES
         assert "sequence-classification" in models.REGISTRY[name].tasks
+        assert models.RECIPES[name].data_files == ("sentiment_natural.tsv",)   # a corrected label rebuilds them
     assert sum(models.RECIPES[n].budget_s for n in names) <= 150
+
+
+def test_scratch_baseline_has_the_tiny_students_shape_and_no_teacher():
+    from course_utils.recipes import distil as recipe
+
+    scratch, history = recipe.train_scratch_student(steps=2, desc="test")
+    assert len(history.losses) == 2 and all(math.isfinite(x) for x in history.losses)
+    cfg = scratch.config
+    assert (cfg.hidden_size, cfg.num_hidden_layers, cfg.num_attention_heads) == (recipe.TINY_HIDDEN, recipe.TINY_LAYERS, 12)
+    assert D.count_params(scratch) == 7_294_274    # the tiny student's count (nbval checks it in notebook 09)
+
+
+def test_augmented_set_begins_with_the_transfer_set():
+    from course_utils.recipes import distil as recipe
+
+    sets = recipe.task_sets()
+    n = len(sets.transfer)
+    assert sets.augmented.ids[:n] == sets.transfer.ids and bool((sets.augmented.labels[n:] == -100).all())
+    from course_utils import data
+
+    assert len(sets.augmented) - n == recipe.N_AUGMENTED * len(data.natural_sentiment("train"))
+
+
+def _toy_vectors():
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(vector_size=2)
+    words = ["good", "great", "fine", "bad", "awful", "film", "movie", "rare"]
+    vecs = np.array([[1, 0.1], [1, 0.2], [1, 0.15], [-1, 0.1], [-1, 0.2], [0.1, 1], [0.15, 1], [0.5, 0.5]], dtype=np.float32)
+    kv.add_vectors(words, vecs)
+    return kv
+
+
+def test_augment_replaces_words_by_their_neighbours():
+    kv = _toy_vectors()
+    texts = ["A good film!", "Bad, bad movie."]
+    assert D.augment(texts, kv, copies=2, p=0.0) == [texts[0]] * 2 + [texts[1]] * 2   # p = 0: unchanged copies
+    out = D.augment(texts, kv, copies=3, p=1.0, k=1, seed=0)
+    # p = 1, k = 1: every word with a vector becomes its nearest neighbour; "A" (no vector) and punctuation stay
+    assert out[:3] == ["A fine movie!"] * 3 and out[3:] == ["Awful, awful film."] * 3
+    assert D.augment(texts, kv, copies=4, seed=3) == D.augment(texts, kv, copies=4, seed=3)   # seeded
+    varied = D.augment(["good good good good good good"], kv, copies=20, p=0.4, k=2, seed=0)
+    changed = sum(w != "good" for s in varied for w in s.split()) / 120
+    assert 0.25 < changed < 0.55                                                  # about p of the words
+    assert {w for s in varied for w in s.split()} <= {"good", "great", "fine"}
+    # words ranked beyond restrict_vocab are never replaced
+    assert D.augment(["rare film"], kv, copies=1, p=1.0, k=1, restrict_vocab=7) == ["rare movie"]
+
+
+@pytest.mark.parametrize("kwargs", [dict(copies=0), dict(copies=1.5), dict(copies=2, p=1.5), dict(copies=2, k=0)])
+def test_augment_bad_input_raises_course_error(kwargs):
+    with pytest.raises(CourseError):
+        D.augment(["a good film"], _toy_vectors(), **kwargs)
+    with pytest.raises(CourseError, match="at least one sentence"):
+        D.augment([], _toy_vectors(), copies=1)
