@@ -547,6 +547,18 @@ def _optimiser(params: Sequence[nn.Parameter], lr: float, steps: int, warmup: fl
     return optimiser, schedule
 
 
+def _start(modules: Sequence[nn.Module], data: EncodedSet, *, lr: float, steps: int, batch_size: int, seed: int):
+    """What every training loop here starts with: AdamW over the trainable parameters of ``modules`` with
+    warm-up and linear decay, endless seeded batches of ``data``, the seed for dropout, training mode."""
+    params = [p for m in modules for p in m.parameters()]
+    optimiser, schedule = _optimiser(params, lr, steps)
+    batches = _shuffled_batches([len(i) for i in data.ids], batch_size, seed)
+    torch.manual_seed(seed)   # dropout
+    for m in modules:
+        m.train()
+    return params, optimiser, schedule, batches
+
+
 def _update(loss: torch.Tensor, params: Sequence[nn.Parameter], optimiser: Any, schedule: Any) -> None:
     optimiser.zero_grad()
     loss.backward()
@@ -560,11 +572,7 @@ def fine_tune(model: Any, data: EncodedSet, *, steps: int, lr: float = 1e-4, bat
     """Train on hard labels only (cross-entropy): the teacher's fine-tuning and the from-scratch student."""
     if (data.labels == -100).any():
         raise CourseError("fine_tune needs a label for every sentence; unlabelled ones belong to distil()")
-    params = list(model.parameters())
-    optimiser, schedule = _optimiser(params, lr, steps)
-    batches = _shuffled_batches([len(i) for i in data.ids], batch_size, seed)
-    torch.manual_seed(seed)   # dropout
-    model.train()
+    params, optimiser, schedule, batches = _start([model], data, lr=lr, steps=steps, batch_size=batch_size, seed=seed)
 
     def step(i: int) -> float:
         batch = data.batch(next(batches))
@@ -590,11 +598,7 @@ def distil(student: Any, data: EncodedSet, targets: TeacherTargets, *, weights: 
         if hidden_layer not in targets.hidden:
             raise CourseError("weights.cos > 0 needs the teacher's hidden states: teacher_targets(..., "
                               "hidden_layers=[last layer])")
-    params = list(student.parameters())
-    optimiser, schedule = _optimiser(params, lr, steps)
-    batches = _shuffled_batches([len(i) for i in data.ids], batch_size, seed)
-    torch.manual_seed(seed)
-    student.train()
+    params, optimiser, schedule, batches = _start([student], data, lr=lr, steps=steps, batch_size=batch_size, seed=seed)
 
     def step(i: int) -> dict[str, float]:
         index = next(batches)
@@ -643,11 +647,8 @@ def distil_intermediate(student: Any, projection: nn.Module, data: EncodedSet, t
     g(m) = ``layer_map[m]``, MSE of the projected hidden states (m = 0 is the embedding output) and, for
     m ≥ 1, MSE of the attention maps. No logits and no labels are used in this stage."""
     _check_layers(targets, layer_map)
-    params = list(student.parameters()) + list(projection.parameters())
-    optimiser, schedule = _optimiser(params, lr, steps)
-    batches = _shuffled_batches([len(i) for i in data.ids], batch_size, seed)
-    torch.manual_seed(seed)
-    student.train()
+    params, optimiser, schedule, batches = _start([student, projection], data, lr=lr, steps=steps,
+                                                  batch_size=batch_size, seed=seed)
 
     def step(i: int) -> dict[str, float]:
         index = next(batches)

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 import torch
 
@@ -82,3 +83,18 @@ def test_make_student_cli(tmp_path, capsys):
     assert (tmp_path / "00_setup_and_tour.ipynb").exists()
     assert "2 exercise(s)" in capsys.readouterr().out
     assert sys.executable  # the CLI ran in-process
+
+
+def test_grade_numbers_shapes_tolerance_and_bad_input(capsys):
+    from course_utils.checks.core import grade_numbers
+
+    assert grade_numbers([0.1, 0.2], np.array([0.1, 0.20004]), "hint", name="a")          # within atol
+    assert not grade_numbers([0.1, 0.2], [0.1, 0.3], "hint", name="b")                    # wrong value
+    assert not grade_numbers([0.1, 0.2, 0.0], [0.1, 0.2], "hint", name="c")               # wrong shape
+    assert grade_numbers(torch.tensor([[2.5]]), 2.5, "hint", name="d")                    # one number, any container
+    assert not grade_numbers([1, 0, 1], [1, 0, 1.00001], "hint", name="e", exact=True)   # exact means exact
+    assert not grade_numbers("seven", 7.0, "hint", name="f")                              # not numbers: a hint
+    assert not grade_numbers(..., 7.0, "hint", name="g")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "a: correct" and out[3] == "d: correct"
+    assert all("not quite. Hint: hint" in out[i] for i in (1, 2, 4, 5)) and "not answered yet" in out[6]

@@ -46,4 +46,22 @@ def grade(answer: Any, expected: Any, hint: str, *, name: str = "exercise") -> b
         print(f"{name}: not quite. Hint: {hint}")
     return ok
 
-__all__ = ["compare", "grade"]
+def grade_numbers(answer: Any, expected: Any, hint: str, *, name: str = "exercise", atol: float = 1e-4,
+                  exact: bool = False) -> bool:
+    """Grade a numeric answer (a number, a list or a tensor) with ``grade``: right when it has ``expected``'s
+    shape (a single number may come in any one-element container) and equals it (``exact``) or is within
+    ``atol`` of it. Anything that is not numbers gets the hint, never an error."""
+    if answer is Ellipsis or answer is None:
+        return grade(answer, True, hint, name=name)
+    try:
+        a = _as_array(answer)
+    except (TypeError, ValueError):
+        return grade(False, True, hint, name=name)
+    b = _as_array(expected)
+    if a.size == 1 and b.size == 1:
+        a, b = a.reshape(()), b.reshape(())
+    ok = a.shape == b.shape and (np.array_equal(a, b) if exact else bool(np.allclose(a, b, rtol=0, atol=atol)))
+    return grade(ok, True, hint, name=name)
+
+
+__all__ = ["compare", "grade", "grade_numbers"]

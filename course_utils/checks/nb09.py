@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from .core import grade
+from .core import grade_numbers
 
 __all__ = ["EXERCISE_TEMPERATURE", "EXERCISE_DISTILLATION", "exercise_softmax_temperature",
            "exercise_distillation_loss"]
@@ -23,15 +21,6 @@ EXERCISE_DISTILLATION: dict[str, Any] = {
 }
 
 
-def _as_array(answer: Any) -> np.ndarray | None:
-    if hasattr(answer, "detach"):
-        answer = answer.detach().cpu().numpy()
-    try:
-        return np.asarray(answer, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-
-
 def exercise_softmax_temperature(answer: Any) -> None:
     """Notebook 09: the four probabilities softmax(z / T) of ``EXERCISE_TEMPERATURE``."""
     import torch
@@ -40,12 +29,7 @@ def exercise_softmax_temperature(answer: Any) -> None:
 
     e = EXERCISE_TEMPERATURE
     expected = softmax_with_temperature(torch.tensor(e["logits"]), e["T"]).double().numpy()
-    if answer is Ellipsis or answer is None:
-        verdict = answer
-    else:
-        a = _as_array(answer)
-        verdict = a is not None and a.shape == expected.shape and bool(np.allclose(a, expected, atol=1e-4))
-    grade(verdict, True, "divide every logit by T first, then softmax: exp(z_i / T) / Σ_j exp(z_j / T); the "
+    grade_numbers(answer, expected, "divide every logit by T first, then softmax: exp(z_i / T) / Σ_j exp(z_j / T); the "
           "four values sum to 1 and are less peaked than softmax(z)", name="softmax with temperature")
 
 
@@ -59,12 +43,7 @@ def exercise_distillation_loss(answer: Any) -> None:
     weights = LossWeights(ce=e["alpha_ce"], task=e["alpha_task"], cos=0.0, temperature=e["T"])
     expected = distillation_loss(torch.tensor(e["student_logits"]), torch.tensor(e["teacher_logits"]),
                                  torch.tensor(e["labels"]), weights)["loss"].item()
-    if answer is Ellipsis or answer is None:
-        verdict = answer
-    else:
-        a = _as_array(answer)
-        verdict = a is not None and a.size == 1 and bool(np.isclose(a.item(), expected, atol=1e-4))
-    grade(verdict, True, "L_ce: softmax both rows' logits at T, KL(teacher ‖ student) summed over classes and "
+    grade_numbers(answer, expected, "L_ce: softmax both rows' logits at T, KL(teacher ‖ student) summed over classes and "
           "averaged over the 2 rows, times T²; L_task: the ordinary cross-entropy of the labelled row only "
           "(label -100 means 'no label'); the answer is α_ce · L_ce + α_task · L_task, one number",
           name="distillation loss")
