@@ -4,7 +4,8 @@
 #   make execute  re-execute every notebook in a fresh kernel for commit (strips widget state)
 #   make models   build (train and cache) every course model, printing each build's time
 #   make bench    benchmarks: notebook run times and peak memory, word2vec speed, the distillation table
-#   make student  learner copies of the notebooks (solutions removed) in build/student/
+#   make student  learner copies of the notebooks (solutions removed) in student/ (committed)
+#   make sync     rewrite the notebooks' twin cells (# twin: course_utils.X) from the package
 #   make lint     ruff over the package, tests, tools and benchmarks
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,7 +13,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.course-installed
 export COURSE_MODELS ?= local
 
-.PHONY: setup lab test execute models bench student lint
+.PHONY: setup lab test execute models bench student sync lint
 
 setup: $(STAMP)
 
@@ -27,7 +28,7 @@ lab: setup
 	$(VENV)/bin/jupyter lab notebooks/
 
 test: setup
-	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
+	$(PY) -m pytest tests notebooks student --nbval-lax --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
 
 execute: setup
 	$(PY) tools/execute_notebooks.py notebooks/*.ipynb
@@ -41,7 +42,10 @@ bench: setup
 	$(PY) benchmarks/distill_speed.py
 
 student: setup
-	$(PY) -m course_utils.student notebooks build/student
+	$(PY) -m course_utils.student notebooks student
+
+sync: setup
+	$(PY) -m course_utils.twins write
 
 lint: setup
 	$(VENV)/bin/ruff check course_utils tests tools benchmarks

@@ -1,7 +1,10 @@
-"""``compare`` (your result next to a library's) and ``grade`` (the engine of every exercise checker)."""
+"""``compare`` (your result next to a library's), ``grade`` and ``grade_function`` (the engines of every
+exercise checker: a value, or a function the learner wrote run against the reference), with stepped hints."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,10 +33,42 @@ def compare(name: str, mine: Any, reference: Any, atol: float = 1e-5) -> bool:
     return verdict != "WRONG"
 
 
-def grade(answer: Any, expected: Any, hint: str, *, name: str = "exercise") -> bool:
-    """Print ``correct`` or a hint. ``...`` (an unfilled learner copy) gets the hint, never an error."""
+Hints = str | Sequence[str]
+
+# How many wrong answers each exercise has had in this kernel: the n-th wrong answer gets hint n.
+_WRONG: dict[str, int] = {}
+
+
+def _hint(hints: Hints, name: str, wrong: bool) -> str:
+    """The hint to print: the first (conceptual) one for an unanswered exercise and for the first wrong
+    answer, then one step more specific after each further wrong answer (the last one repeats). Steps are
+    numbered when there is more than one."""
+    steps = [hints] if isinstance(hints, str) else list(hints)
+    if not steps:
+        return "no hint for this one: reread the section above"
+    if wrong:
+        _WRONG[name] = _WRONG.get(name, 0) + 1
+    level = min(_WRONG[name] - 1 if wrong else 0, len(steps) - 1)
+    if len(steps) == 1:
+        return steps[0]
+    return f"(hint {level + 1} of {len(steps)}) {steps[level]}"
+
+
+def reset_hints(name: str | None = None) -> None:
+    """Forget the wrong answers of one exercise (or of all), so its hints start again from the first."""
+    if name is None:
+        _WRONG.clear()
+    else:
+        _WRONG.pop(name, None)
+
+
+def grade(answer: Any, expected: Any, hint: Hints, *, name: str = "exercise") -> bool:
+    """Print ``correct`` or a hint. ``...`` (an unfilled learner copy) gets the first hint, never an error.
+
+    ``hint`` is one hint or a list of them, from conceptual to specific: each wrong answer moves one
+    step further (never to the answer itself)."""
     if answer is Ellipsis or answer is None:
-        print(f"{name}: not answered yet. Hint: {hint}")
+        print(f"{name}: not answered yet. Hint: {_hint(hint, name, wrong=False)}")
         return False
     try:
         ok = bool(np.all(np.asarray(answer) == np.asarray(expected))) if not isinstance(expected, str) \
@@ -42,11 +77,94 @@ def grade(answer: Any, expected: Any, hint: str, *, name: str = "exercise") -> b
         ok = False
     if ok:
         print(f"{name}: correct")
+        reset_hints(name)
     else:
-        print(f"{name}: not quite. Hint: {hint}")
+        print(f"{name}: not quite. Hint: {_hint(hint, name, wrong=True)}")
     return ok
 
-def grade_numbers(answer: Any, expected: Any, hint: str, *, name: str = "exercise", atol: float = 1e-4,
+
+def same_result(mine: Any, reference: Any, atol: float = 1e-5) -> bool:
+    """True when two results agree: tensors and arrays by shape and values (within ``atol``; booleans and
+    integers exactly), numbers within ``atol``, strings exactly, and lists, tuples and dicts item by item."""
+    if isinstance(reference, dict):
+        return isinstance(mine, dict) and mine.keys() == reference.keys() and \
+            all(same_result(mine[k], reference[k], atol) for k in reference)
+    if isinstance(reference, (list, tuple)) and not _is_numeric_list(reference):
+        return isinstance(mine, (list, tuple)) and len(mine) == len(reference) and \
+            all(same_result(a, b, atol) for a, b in zip(mine, reference, strict=True))
+    if isinstance(reference, str) or reference is None:
+        return mine == reference
+    try:
+        a, b = _as_raw(mine), _as_raw(reference)
+    except (TypeError, ValueError):
+        return False
+    if a.shape != b.shape or a.dtype.kind in "OUS" or b.dtype.kind in "OUS":
+        return a.shape == b.shape and bool(np.array_equal(a, b))
+    if b.dtype.kind in "biu":
+        return a.dtype.kind in "biu" and bool(np.array_equal(a, b))
+    return bool(np.allclose(a.astype(np.float64), b.astype(np.float64), rtol=0, atol=atol, equal_nan=True))
+
+
+def _is_numeric_list(x: Any) -> bool:
+    try:
+        return np.asarray(x).dtype.kind in "biuf"
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_raw(x: Any) -> np.ndarray:
+    if hasattr(x, "detach"):  # torch tensor
+        x = x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def _short(x: Any, limit: int = 120) -> str:
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return f"{type(x).__name__} of shape {tuple(x.shape)} ({x.dtype})"
+    text = repr(x)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def grade_function(fn: Any, reference: Callable[..., Any], cases: Sequence[Any], hints: Hints, *,
+                   name: str = "exercise", atol: float = 1e-5,
+                   same: Callable[[Any, Any], bool] | None = None) -> bool:
+    """Grade a function the learner wrote by running it and ``reference`` on every case.
+
+    Each case is a tuple of positional arguments (or a dict of keyword arguments); both functions get
+    their own deep copy, so an in-place edit cannot leak. The verdict names the first case that fails
+    (its input, what came back, and what kind of result was expected) and prints a stepped hint; an
+    unfilled exercise (``...``, or a body that raises ``NotImplementedError``) prints the first hint and
+    never raises. ``same(mine, expected)`` replaces the default comparison (``same_result``)."""
+    same = same or (lambda a, b: same_result(a, b, atol))
+    if fn is Ellipsis or fn is None:
+        print(f"{name}: not written yet. Hint: {_hint(hints, name, wrong=False)}")
+        return False
+    if not callable(fn):
+        print(f"{name}: expected a function, got {type(fn).__name__}. Hint: {_hint(hints, name, wrong=True)}")
+        return False
+    for i, case in enumerate(cases, 1):
+        args, kwargs = ((), dict(case)) if isinstance(case, dict) else (tuple(case), {})
+        expected = reference(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        shown = ", ".join([_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()])
+        try:
+            mine = fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        except NotImplementedError:
+            print(f"{name}: not written yet. Hint: {_hint(hints, name, wrong=False)}")
+            return False
+        except Exception as exc:  # noqa: BLE001 - any error in the learner's code is a hint, not a crash
+            print(f"{name}: case {i} of {len(cases)} ({shown}) raised {type(exc).__name__}: {exc}\n"
+                  f"  Hint: {_hint(hints, name, wrong=True)}")
+            return False
+        if not same(mine, expected):
+            print(f"{name}: case {i} of {len(cases)} ({shown}) gave {_short(mine)}; "
+                  f"expected {_short(expected)}\n  Hint: {_hint(hints, name, wrong=True)}")
+            return False
+    print(f"{name}: correct ({len(cases)} cases, edge cases included)")
+    reset_hints(name)
+    return True
+
+
+def grade_numbers(answer: Any, expected: Any, hint: Hints, *, name: str = "exercise", atol: float = 1e-4,
                   exact: bool = False) -> bool:
     """Grade a numeric answer (a number, a list or a tensor) with ``grade``: right when it has ``expected``'s
     shape (a single number may come in any one-element container) and equals it (``exact``) or is within
@@ -64,4 +182,4 @@ def grade_numbers(answer: Any, expected: Any, hint: str, *, name: str = "exercis
     return grade(ok, True, hint, name=name)
 
 
-__all__ = ["compare", "grade", "grade_numbers"]
+__all__ = ["compare", "grade", "grade_function", "grade_numbers", "reset_hints", "same_result"]
