@@ -20,7 +20,8 @@ import importlib.util
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,19 +167,22 @@ def smollm2_path() -> Path:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    print(f"converting {gguf.name} to float32 once (≈30 s) -> {folder}")
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
-    model.hf_quantizer = None  # the tensors are plain float32 now; save them as such
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    (tmp / "DONE").write_text(f"dequantised from {gguf}\n")
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
+    with build_lock(folder, "the float32 copy of SmolLM2-135M-Instruct"):
+        if (folder / "DONE").exists():  # another process converted it while this one waited
+            return folder
+        print(f"converting {gguf.name} to float32 once (≈30 s) -> {folder}")
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+        model.hf_quantizer = None  # the tensors are plain float32 now; save them as such
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / "DONE").write_text(f"dequantised from {gguf}\n")
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
     return folder
 
 
@@ -343,18 +347,53 @@ def ensure_built(name: str, *, rebuild: bool = False) -> Path:
     folder = recipe.folder()
     if (folder / "DONE").exists() and not rebuild:
         return folder
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    start = time.perf_counter()
-    print(f"building {name} (recipe v{recipe.version}, budget {recipe.budget_s:.0f} s) -> {folder}")
-    recipe.build(tmp)
-    seconds = time.perf_counter() - start
-    (tmp / "DONE").write_text(f"{seconds:.1f}\n")
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
-    print(f"built {name} in {seconds:.1f} s")
+    with build_lock(folder, name) as waited:
+        if (folder / "DONE").exists() and not (rebuild and not waited):
+            return folder  # built by the process this one waited for
+        # Build into a scratch folder and rename it only when complete: a build that dies leaves a
+        # ``.tmp`` folder (removed by the next build) and never a folder with DONE in it.
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        start = time.perf_counter()
+        print(f"building {name} (recipe v{recipe.version}, budget {recipe.budget_s:.0f} s) -> {folder}")
+        recipe.build(tmp)
+        seconds = time.perf_counter() - start
+        (tmp / "DONE").write_text(f"{seconds:.1f}\n")
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+        print(f"built {name} in {seconds:.1f} s")
     return folder
+
+
+@contextmanager
+def build_lock(folder: Path, what: str) -> Iterator[bool]:
+    """Hold the lock of one cache folder (``<folder>.lock``) while building it; yields whether this process
+    had to wait for another one. Two kernels, ``make models`` beside a notebook, or learners sharing a
+    cache on a classroom server then build each model once: the second waits, saying so, and loads the
+    finished model. The lock is an OS file lock, so a killed build releases it."""
+    from filelock import FileLock, Timeout
+
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(folder) + ".lock")
+        try:
+            lock.acquire(timeout=0)
+            waited = False
+        except Timeout:
+            print(f"waiting for {what}: another process is building it into {folder} ...", flush=True)
+            lock.acquire()
+            waited = True
+    except OSError as exc:  # a read-only cache (e.g. one shared by a teacher) that lacks this model
+        raise CourseError(
+            f"{what} is not in the course-model cache {cache_root()}, and that cache cannot be written "
+            f"({exc.strerror or exc}). Ask whoever provides the cache to run `make models` into it, or point "
+            "COURSE_CACHE at a folder of your own (unset it to use ~/.cache/nlp-course) to build it there."
+        ) from exc
+    try:
+        yield waited
+    finally:
+        lock.release()
 
 
 def build_all(rebuild: bool = False) -> list[tuple[str, float, float]]:
