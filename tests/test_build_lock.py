@@ -122,3 +122,22 @@ def test_an_incomplete_read_only_cache_names_the_fix(lock_recipe, tmp_path, monk
     with pytest.raises(CourseError, match=r"cannot be written.*make models.*COURSE_CACHE"):
         models.ensure_built(recipe.name)
     assert builds == []
+
+
+def test_a_complete_read_only_cache_serves_every_course_model_without_writing(monkeypatch):
+    """The real cache, once complete (``make models``; here built first if needed), serves every course
+    model with no write and no lock: what a classroom's shared, read-only cache relies on."""
+    models.load_recipes()
+    models.build_all()
+    root = models.cache_root()
+    before = sorted((str(p), p.stat().st_mtime_ns) for p in root.rglob("*") if "packaged" not in p.parts)
+
+    def no_lock(folder, what):
+        raise AssertionError(f"{what}: a complete cache must be served without a lock or a write")
+
+    monkeypatch.setattr(models, "build_lock", no_lock)
+    for name, recipe in sorted(models.RECIPES.items()):
+        task = sorted(recipe.loaders)[0]
+        assert models.load(name, task=task) is not None, name
+    after = sorted((str(p), p.stat().st_mtime_ns) for p in root.rglob("*") if "packaged" not in p.parts)
+    assert after == before

