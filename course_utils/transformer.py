@@ -6,6 +6,9 @@ the masks (``padding_mask``, ``causal_mask``) and ``sinusoidal_positions``. ``En
 weights of a ``transformers`` ``BertModel`` (e.g. MiniLM) into these modules and checks that every weight
 found a place, so the same code runs real pretrained weights.
 
+Notebook 04 writes each of these in a twin cell (first line ``# twin: course_utils.transformer``) that holds
+the same code: edit here, then ``python -m course_utils.twins write notebooks/04_attention_transformer.ipynb``.
+
 Masks are boolean with ``True`` = "may attend" and broadcast against the scores ``(B, nh, T, T)``.
 Shapes in comments: B batch, T tokens, C = d_model channels, nh heads, hs = C // nh head size.
 """
@@ -25,7 +28,7 @@ from .errors import CourseError
 __all__ = [
     "scaled_dot_product_attention", "padding_mask", "causal_mask", "sinusoidal_positions",
     "EncoderConfig", "MultiHeadAttention", "FeedForward", "EncoderLayer", "Embeddings", "Encoder",
-    "EncoderOutput", "layer_param_formula", "count_params",
+    "EncoderOutput", "bert_weight_names", "layer_param_formula", "count_params",
 ]
 
 
@@ -232,23 +235,7 @@ class Encoder(nn.Module):
         """
         model = cls(EncoderConfig.from_bert_config(bert.config))
         theirs = {k: v for k, v in bert.state_dict().items() if not k.startswith("pooler.")}
-        names = {  # ours -> BERT's
-            "embeddings.token.weight": "embeddings.word_embeddings.weight",
-            "embeddings.position.weight": "embeddings.position_embeddings.weight",
-            "embeddings.segment.weight": "embeddings.token_type_embeddings.weight",
-            "embeddings.norm.weight": "embeddings.LayerNorm.weight",
-            "embeddings.norm.bias": "embeddings.LayerNorm.bias",
-        }
-        per_layer = {
-            "attention.query": "attention.self.query", "attention.key": "attention.self.key",
-            "attention.value": "attention.self.value", "attention.out": "attention.output.dense",
-            "norm1": "attention.output.LayerNorm", "ffn.up": "intermediate.dense",
-            "ffn.down": "output.dense", "norm2": "output.LayerNorm",
-        }
-        for i in range(model.config.n_layers):
-            for ours, bert_name in per_layer.items():
-                for p in ("weight", "bias"):
-                    names[f"layers.{i}.{ours}.{p}"] = f"encoder.layer.{i}.{bert_name}.{p}"
+        names = bert_weight_names(model.config.n_layers)              # ours -> BERT's
         mine = model.state_dict()
         if set(names) != set(mine):
             raise CourseError(f"weight map incomplete: {sorted(set(mine) ^ set(names))}")
@@ -262,6 +249,30 @@ class Encoder(nn.Module):
                                       f"{tuple(theirs[bert_name].shape)}")
                 mine[ours].copy_(theirs[bert_name])
         return model.eval()
+
+
+def bert_weight_names(n_layers: int) -> dict[str, str]:
+    """Where each weight of our ``Encoder`` lives in a ``transformers`` ``BertModel``: our state-dict name ->
+    BERT's, for ``n_layers`` layers. The modules differ only in their names (``token`` is BERT's
+    ``word_embeddings``, ``ffn.up`` its ``intermediate.dense``, ...), not in what they compute."""
+    names = {
+        "embeddings.token.weight": "embeddings.word_embeddings.weight",
+        "embeddings.position.weight": "embeddings.position_embeddings.weight",
+        "embeddings.segment.weight": "embeddings.token_type_embeddings.weight",
+        "embeddings.norm.weight": "embeddings.LayerNorm.weight",
+        "embeddings.norm.bias": "embeddings.LayerNorm.bias",
+    }
+    per_layer = {
+        "attention.query": "attention.self.query", "attention.key": "attention.self.key",
+        "attention.value": "attention.self.value", "attention.out": "attention.output.dense",
+        "norm1": "attention.output.LayerNorm", "ffn.up": "intermediate.dense",
+        "ffn.down": "output.dense", "norm2": "output.LayerNorm",
+    }
+    for i in range(n_layers):
+        for ours, bert_name in per_layer.items():
+            for p in ("weight", "bias"):
+                names[f"layers.{i}.{ours}.{p}"] = f"encoder.layer.{i}.{bert_name}.{p}"
+    return names
 
 
 # ----------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ def test_notebook_04_attention_widget_changes_head_in_jupyterlab(tmp_path):
     with jupyter_lab(tmp_path, NOTEBOOK) as (base, token), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        # the last cell grades exercise 3; the whole notebook takes ~1-2 min on 2 cores
+        # the last cell grades exercise 5 (parameters); the whole notebook takes ~1-2 min on 2 cores
         open_and_run_all(page, base, token, NOTEBOOK,
                          ".jp-OutputArea-output:has-text('encoder layer parameters: correct')")
 

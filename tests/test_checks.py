@@ -214,3 +214,16 @@ def test_learner_copies_have_no_solutions_no_outputs_and_say_which_copy():
                 assert not cell.outputs and cell.execution_count is None
                 assert "BEGIN SOLUTION" not in cell.source and "NBVAL_CHECK_OUTPUT" not in cell.source
 
+
+
+def test_same_result_on_tuples_of_tensors_with_gradients_and_bool_versus_int():
+    w = torch.ones(2, 3, requires_grad=True)
+    out = (w * 2, w.sum(0))
+    assert checks.same_result(out, (torch.full((2, 3), 2.0), torch.full((3,), 2.0)))
+    assert not checks.same_result(out, (torch.full((2, 3), 2.0), torch.full((3,), 3.0)))
+    assert not checks.same_result(torch.tensor([1, 0]), torch.tensor([True, False]))   # a mask is boolean
+    assert not checks.same_result(torch.tensor([True, False]), torch.tensor([1, 0]))
+    from course_utils.checks.core import _short
+
+    assert _short((torch.zeros(2, 3), torch.zeros(4))) == \
+        "(Tensor of shape (2, 3) (torch.float32), Tensor of shape (4,) (torch.float32))"

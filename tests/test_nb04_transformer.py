@@ -289,3 +289,137 @@ def test_exercise_checkers(capsys):
         "correct", "not quite", "not answered yet", "correct", "not quite", "not answered yet",
         "correct", "not quite"]
     assert tr.layer_param_formula(512, 2048) == 3_152_384
+
+
+def _mqa_via_multi_head(x, query, key, value, out, n_heads, mask=None):
+    """A correct alternative: MultiHeadAttention whose key and value heads are all copies of the shared one."""
+    mha = tr.MultiHeadAttention(x.shape[-1], n_heads)
+    with torch.no_grad():
+        mha.query.load_state_dict(query.state_dict())
+        mha.out.load_state_dict(out.state_dict())
+        for ours, shared in ((mha.key, key), (mha.value, value)):
+            ours.weight.copy_(shared.weight.repeat(n_heads, 1))               # (C, C): nh copies of (hs, C)
+            ours.bias.copy_(shared.bias.repeat(n_heads))                      # (C,)
+    return mha(x, mask)[0]
+
+
+def _mqa_without_mask(x, query, key, value, out, n_heads, mask=None):
+    return checks.nb04._reference_multi_query_attention(x, query, key, value, out, n_heads)
+
+
+def _not_written(*args, **kwargs):
+    raise NotImplementedError("write this part, then run the cell")
+
+
+def test_exercise_multi_query_attention(capsys):
+    checks.reset_hints()
+    checks.exercise_multi_query_attention(checks.nb04._reference_multi_query_attention)
+    checks.exercise_multi_query_attention(_mqa_via_multi_head)
+    assert capsys.readouterr().out.count("multi-query attention: correct (6 cases") == 2
+    checks.exercise_multi_query_attention(_mqa_without_mask)        # right until the causal case
+    out = capsys.readouterr().out
+    assert "case 2 of 6" in out and "mask=Tensor of shape (6, 6)" in out and "(hint 1 of 3)" in out
+    checks.exercise_multi_query_attention(lambda x, *args, **kwargs: x)  # a second wrong answer: next hint
+    assert "case 1 of 6" in (out := capsys.readouterr().out) and "(hint 2 of 3)" in out
+    checks.exercise_multi_query_attention(...)
+    checks.exercise_multi_query_attention(_not_written)
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and all(line.startswith("multi-query attention: not written yet. Hint: (hint 1 of 3)")
+                                 for line in out)
+
+
+def test_multi_query_cases_cover_the_edge_cases():
+    cases = checks.nb04.multi_query_cases()
+    assert any(c["x"].shape[1] == 1 for c in cases)                  # a single token
+    assert any(c["n_heads"] == 1 for c in cases)                     # one head: plain attention
+    assert any(c["n_heads"] == c["x"].shape[2] for c in cases)       # heads of size 1
+    assert any(c["mask"] is not None and c["mask"].dim() == 4 for c in cases)  # a padding mask
+    for c in cases:  # the shared key/value heads are (C -> hs)
+        assert c["key"].out_features == c["value"].out_features == c["x"].shape[2] // c["n_heads"]
+
+
+def _combined_mask_alternative(attention_mask, causal):
+    """A correct alternative without the notebook's helpers: compare positions, and the pad flags."""
+    B, T = attention_mask.shape
+    allowed = torch.ones(B, 1, T, T, dtype=torch.bool)
+    allowed &= attention_mask.bool()[:, None, None, :]
+    if causal:
+        position = torch.arange(T)
+        allowed &= position[None, :] <= position[:, None]
+    return allowed
+
+
+def _combined_mask_not_expanded(attention_mask, causal):
+    mask = tr.padding_mask(attention_mask)
+    return mask & tr.causal_mask(attention_mask.shape[1]) if causal else mask
+
+
+def test_exercise_combined_mask(capsys):
+    checks.reset_hints()
+    checks.exercise_combined_mask(checks.nb04._reference_combined_mask)
+    checks.exercise_combined_mask(_combined_mask_alternative)
+    assert capsys.readouterr().out.count("combined mask: correct (7 cases") == 2
+    checks.exercise_combined_mask(_combined_mask_not_expanded)       # (B, 1, 1, T) when causal=False
+    out = capsys.readouterr().out
+    assert "case 2 of 7" in out and "(3, 1, 1, 6)" in out and "(3, 1, 6, 6)" in out
+    checks.exercise_combined_mask(lambda m, causal: _combined_mask_alternative(m, causal).int())  # not boolean
+    assert "case 1 of 7" in (out := capsys.readouterr().out) and "(hint 2 of 3)" in out
+    checks.exercise_combined_mask(...)
+    checks.exercise_combined_mask(_not_written)
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and all(line.startswith("combined mask: not written yet. Hint: (hint 1 of 3)") for line in out)
+
+
+def test_combined_mask_reference_on_a_fully_padded_row():
+    mask = checks.nb04._reference_combined_mask(torch.tensor([[1, 1, 0], [0, 0, 0]]), causal=True)
+    assert mask.shape == (2, 1, 3, 3) and mask.dtype == torch.bool
+    assert mask[0, 0].tolist() == [[True, False, False], [True, True, False], [True, True, False]]
+    assert not mask[1].any()  # attention still gives finite (uniform) weights on such a row
+    _, weights = tr.scaled_dot_product_attention(torch.ones(2, 1, 3, 4), torch.ones(2, 1, 3, 4),
+                                                 torch.ones(2, 1, 3, 4), mask)
+    assert torch.isfinite(weights).all()
+
+
+def test_value_exercise_hints_step_and_spell_out_no_code(capsys):
+    checks.reset_hints()
+    checks.exercise_causal_mask_4_tokens(torch.ones(4, 4).bool())
+    checks.exercise_causal_mask_4_tokens(torch.tril(torch.ones(4, 4)))   # right pattern, not boolean
+    out = capsys.readouterr().out
+    assert "(hint 1 of 3)" in out and "(hint 2 of 3)" in out
+    position = torch.arange(4)
+    checks.exercise_causal_mask_4_tokens(position[:, None] >= position[None, :])
+    assert capsys.readouterr().out.strip() == "causal mask: correct"
+    nb04 = checks.nb04
+    for hints in (nb04.ATTENTION_BY_HAND_HINTS, nb04.MULTI_QUERY_HINTS, nb04.CAUSAL_MASK_HINTS,
+                  nb04.COMBINED_MASK_HINTS, nb04.ENCODER_LAYER_PARAMS_HINTS):
+        assert 2 <= len(hints) <= 3
+        for hint in hints:
+            assert not any(code in hint for code in ("torch.", "tril", ".T ", "@", "softmax(", "dim=", ".bool()"))
+
+
+# ----------------------------------------------------------------------------------------------
+# the pieces notebook 04 teaches in cells of their own
+# ----------------------------------------------------------------------------------------------
+def test_bert_weight_names_cover_the_encoder(minilm, ours):
+    _, bert = minilm
+    names = tr.bert_weight_names(6)
+    assert len(names) == 5 + 6 * 8 * 2 and set(names) == set(ours.state_dict())
+    assert set(names.values()) == {k for k in bert.state_dict() if not k.startswith("pooler.")}
+    assert names["layers.2.ffn.up.weight"] == "encoder.layer.2.intermediate.dense.weight"
+    assert len(tr.bert_weight_names(1)) == 21
+
+
+def test_attention_payload_accepts_a_copy_of_the_encoder_class(minilm, ours):
+    """Notebook 04 defines its own ``Encoder`` (the same code, another class object): the widget runs it too."""
+    tok, bert = minilm
+
+    class NotebookEncoder(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner, self.config = inner, inner.config
+
+        def forward(self, input_ids, attention_mask=None, token_type_ids=None):
+            return self.inner(input_ids, attention_mask, token_type_ids)
+
+    copy = widgets.attention_payload(SENTENCES[0], tok, NotebookEncoder(ours))
+    assert np.abs(copy.weights - widgets.attention_payload(SENTENCES[0], tok, bert).weights).max() <= 1e-5

@@ -100,15 +100,19 @@ def same_result(mine: Any, reference: Any, atol: float = 1e-5) -> bool:
         return False
     if a.shape != b.shape or a.dtype.kind in "OUS" or b.dtype.kind in "OUS":
         return a.shape == b.shape and bool(np.array_equal(a, b))
-    if b.dtype.kind in "biu":
-        return a.dtype.kind in "biu" and bool(np.array_equal(a, b))
+    if b.dtype.kind == "b":      # a mask must come back as booleans, not 0/1 numbers
+        return a.dtype.kind == "b" and bool(np.array_equal(a, b))
+    if b.dtype.kind in "iu":     # counts and ids: integers, exactly
+        return a.dtype.kind in "iu" and bool(np.array_equal(a, b))
     return bool(np.allclose(a.astype(np.float64), b.astype(np.float64), rtol=0, atol=atol, equal_nan=True))
 
 
 def _is_numeric_list(x: Any) -> bool:
+    if any(hasattr(item, "detach") for item in x):  # a tuple of tensors: compare them one by one
+        return False
     try:
         return np.asarray(x).dtype.kind in "biuf"
-    except (TypeError, ValueError):
+    except Exception:  # noqa: BLE001 - ragged or odd containers are compared item by item
         return False
 
 
@@ -121,6 +125,8 @@ def _as_raw(x: Any) -> np.ndarray:
 def _short(x: Any, limit: int = 120) -> str:
     if hasattr(x, "shape") and hasattr(x, "dtype"):
         return f"{type(x).__name__} of shape {tuple(x.shape)} ({x.dtype})"
+    if isinstance(x, tuple) and any(hasattr(item, "shape") for item in x):
+        return "(" + ", ".join(_short(item, limit // 2) for item in x) + ")"
     text = repr(x)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 

@@ -94,8 +94,11 @@ def attention_payload(text: str, tokenizer: Any, model: Any, text_pair: str | No
     n_tokens, limit = enc["input_ids"].shape[1], _max_positions(model)
     if n_tokens > limit:
         raise CourseError(f"the text has {n_tokens} tokens but the model reads at most {limit}: shorten it")
+    # the course's encoder: the package's class, or notebook 04's own copy of it (a different class object
+    # with the same code), recognised by its EncoderConfig (``max_positions``; BERT's says max_position_embeddings)
+    course_encoder = isinstance(model, Encoder) or hasattr(getattr(model, "config", None), "max_positions")
     with torch.no_grad():
-        if isinstance(model, Encoder):
+        if course_encoder:
             out = model(enc["input_ids"], enc["attention_mask"], enc.get("token_type_ids"))
         else:
             out = model(**enc, output_attentions=True)
