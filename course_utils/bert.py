@@ -1,5 +1,6 @@
-"""BERT (notebook 05): input representation, parameter counts, masking statistics, contextual vectors,
-transfer by feature extraction or fine-tuning, and what goes wrong when BERT is made to generate.
+"""BERT (notebook 05, which teaches most of these in twin cells): input representation, parameter counts,
+masking statistics, contextual vectors, transfer by feature extraction or fine-tuning, and what goes wrong
+when BERT is made to generate.
 
 The masking itself (``mask_tokens``, BERT §3.1) and the NSP pairs live in ``course_utils.pretraining``,
 shared with the ``course/bert-mini`` recipe; this module holds what notebook 05 measures with them:
@@ -35,6 +36,7 @@ from torch import nn
 
 from .errors import CourseError, require_text
 from .pretraining import KEPT, MASKED, RANDOM, UNTOUCHED, MaskedBatch, mask_tokens
+from .train import fit
 from .transformer import layer_param_formula
 
 KIND_NAMES: dict[int, str] = {UNTOUCHED: "untouched", MASKED: "[MASK]", RANDOM: "random", KEPT: "kept"}
@@ -360,8 +362,6 @@ def fine_tune(encoder: nn.Module, tokenizer: Any, train: Sequence[Any], tests: M
     """BERT's fine-tuning approach on a copy of ``encoder`` (the original stays untouched): a dense layer
     on the mean-pooled vector, every encoder weight trained with AdamW at a small learning rate and a
     linear decay. The unused pooler is frozen."""
-    from .train import fit
-
     if epochs < 1 or batch_size < 1:
         raise CourseError(f"epochs and batch_size must be at least 1, got {epochs} and {batch_size}")
     if not 0 < lr < 1e-2:

@@ -226,4 +226,7 @@ def test_same_result_on_tuples_of_tensors_with_gradients_and_bool_versus_int():
     from course_utils.checks.core import _short
 
     assert _short((torch.zeros(2, 3), torch.zeros(4))) == \
-        "(Tensor of shape (2, 3) (torch.float32), Tensor of shape (4,) (torch.float32))"
+        "(Tensor of shape (2, 3) (torch.float32) = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], " \
+        "Tensor of shape (4,) (torch.float32) = [0.0, 0.0, 0.0, 0.0])"
+    assert _short(torch.tensor(float("nan"))) == "Tensor of shape () (torch.float32) = nan"
+    assert _short(torch.zeros(3, 3)) == "Tensor of shape (3, 3) (torch.float32)"

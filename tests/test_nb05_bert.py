@@ -392,3 +392,104 @@ def test_mean_pooled_is_independent_of_batching_and_order(minilm):
     together = bert.mean_pooled(enc, tok, texts, batch_size=3)
     one_by_one = torch.cat([bert.mean_pooled(enc, tok, [t]) for t in texts])
     assert torch.allclose(together, one_by_one, atol=1e-5)     # padding is masked; rows keep their order
+
+
+def _whole_word_alternative(input_ids, word_ids, u, v, random_ids, mask_id, mlm_probability=0.15):
+    """A correct answer written differently from the reference: decide per word first, then per token."""
+    words = {w for w in word_ids if w is not None}
+    chosen = {w for w in words if u[w] < mlm_probability}
+    reads = {w: ("mask" if v[w] < 0.8 else "random" if v[w] < 0.9 else "keep") for w in chosen}
+    masked = [mask_id if reads.get(w) == "mask" else random_ids[i] if reads.get(w) == "random" else t
+              for i, (t, w) in enumerate(zip(input_ids, word_ids, strict=True))]
+    labels = [t if w in chosen else -100 for t, w in zip(input_ids, word_ids, strict=True)]
+    return torch.tensor(masked), torch.tensor(labels)
+
+
+def test_exercise_whole_word_masking(minilm, capsys):
+    e = checks.EXERCISE_WHOLE_WORD
+    tok, _ = minilm
+    enc = tok("The snowboarding instructor was unflappable.")
+    assert enc["input_ids"] == e["input_ids"] and enc.word_ids() == e["word_ids"]    # the real tokenization
+    assert tok.convert_ids_to_tokens(e["input_ids"]) == e["tokens"] and len(e["u"]) == len(e["v"]) == 6
+
+    def per_piece(input_ids, word_ids, u, v, random_ids, mask_id, mlm_probability=0.15):
+        """Wrong: BERT's original rule, one draw per token (indexed by the token's position)."""
+        out = [(mask_id if v[min(i, len(v) - 1)] < 0.8 else t, t) if w is not None and u[min(i, len(u) - 1)] < mlm_probability
+               else (t, -100) for i, (t, w) in enumerate(zip(input_ids, word_ids, strict=True))]
+        return [a for a, _ in out], [b for _, b in out]
+
+    def stub(*args, **kwargs):
+        raise NotImplementedError("write the body")
+
+    checks.exercise_whole_word_masking(checks.nb05._reference_whole_word_masking)
+    checks.exercise_whole_word_masking(_whole_word_alternative)
+    checks.exercise_whole_word_masking(per_piece)
+    checks.exercise_whole_word_masking(...)
+    checks.exercise_whole_word_masking(stub)
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("whole-word masking")]
+    assert lines[0].endswith("correct (6 cases, edge cases included)") and lines[1].endswith("edge cases included)")
+    assert "case 1 of 6" in lines[2] and "not written yet" in lines[3] and "not written yet" in lines[4]
+    assert "hint 1 of 3" in lines[3] and "hint 1 of 3" in lines[4]
+
+
+def test_whole_word_cases_cover_every_branch():
+    ref = checks.nb05._reference_whole_word_masking
+    kinds = set()
+    for case in checks.nb05._whole_word_cases():
+        masked, labels = ref(**case)
+        assert len(masked) == len(labels) == len(case["input_ids"])
+        for m, lab, t in zip(masked, labels, case["input_ids"], strict=True):
+            kinds.add("untouched" if lab == -100 else "mask" if m == case["mask_id"] else "random" if m != t else "kept")
+        for i, w in enumerate(case["word_ids"]):     # all pieces of a word share its fate
+            same_word = [j for j, x in enumerate(case["word_ids"]) if x == w and w is not None]
+            assert all((labels[j] == -100) == (labels[i] == -100) for j in same_word)
+    assert kinds == {"untouched", "mask", "random", "kept"}
+
+
+def test_exercise_masked_lm_loss(capsys):
+    import torch.nn.functional as F
+
+    def with_ignore_index(logits, labels):                 # a correct alternative (PyTorch's own masking)
+        if (labels == -100).all():
+            return torch.tensor(0.0)
+        return F.cross_entropy(logits.flatten(0, 1), labels.flatten(), ignore_index=-100)
+
+    def over_every_position(logits, labels):               # wrong: -100 positions pulled in (as class 0)
+        return F.cross_entropy(logits.flatten(0, 1), labels.clamp(min=0).flatten())
+
+    def stub(logits, labels):
+        raise NotImplementedError
+
+    ref = checks.nb05._reference_masked_lm_loss
+    for logits, labels in checks.nb05._masked_lm_cases():
+        assert torch.isfinite(ref(logits, labels))
+    checks.exercise_masked_lm_loss(ref)
+    checks.exercise_masked_lm_loss(with_ignore_index)
+    checks.exercise_masked_lm_loss(over_every_position)
+    checks.exercise_masked_lm_loss(...)
+    checks.exercise_masked_lm_loss(stub)
+    lines = capsys.readouterr().out.splitlines()
+    lines = [line for line in lines if line.startswith("masked-LM loss")]
+    assert lines[0].endswith("correct (5 cases, edge cases included)") and lines[1].endswith("edge cases included)")
+    assert "case 1 of 5" in lines[2]
+    assert "not written yet" in lines[3] and "not written yet" in lines[4]
+
+
+def test_exercise_hints_are_stepped_and_hold_no_code(capsys):
+    from course_utils.checks import core
+
+    core.reset_hints()
+    checks.exercise_segment_ids(["[CLS]"], [0], [1])
+    checks.exercise_segment_ids(["[CLS]"], [0], [1])
+    checks.exercise_segment_ids(["[CLS]"], [0], [1])
+    checks.exercise_bert_masking([0], [0])
+    checks.exercise_whole_word_masking(lambda *a, **k: ([], []))
+    checks.exercise_masked_lm_loss(lambda logits, labels: logits.sum())
+    out = capsys.readouterr().out.splitlines()
+    hints = [line.split("Hint: ", 1)[1] for line in out if "Hint: " in line]
+    assert "hint 1 of 3" in hints[0] and "hint 2 of 3" in hints[1] and "hint 3 of 3" in hints[2]
+    assert all("hint 1 of 3" in h for h in hints[3:]) and len(hints) == 6
+    core.reset_hints()
+    for hint in hints:                                      # ideas, shapes and edge cases; no code spelled out
+        assert not any(code in hint for code in ("torch.", "F.", ".append", "range(", "log_softmax(", "gather"))

@@ -159,3 +159,76 @@ def test_wordpiece_vocabulary_is_the_same_in_every_process():
 def test_train_wordpiece_rejects_no_sentences():
     with pytest.raises(CourseError, match="no sentences"):
         pretraining.train_wordpiece([])
+
+
+# ----------------------------------------------------------------------------------------------
+# the pieces of one pre-training step (notebook 05's twin cells) and the loop they make
+# ----------------------------------------------------------------------------------------------
+def test_pretraining_batch_pads_masks_and_marks_answers(tokenizer):
+    from course_utils.recipes import bert_mini
+
+    examples = bert_mini.pretraining_examples(tokenizer)[:32]
+    special = [tokenizer.convert_tokens_to_ids(t) for t in tokenizer.all_special_tokens]
+    settings = dict(bert_mini.SETTINGS, answer_mask=1.0)
+    batch = pretraining.pretraining_batch(examples, tokenizer, settings, torch.Generator().manual_seed(0), special)
+    width = max(len(x.input_ids) for x in examples)
+    assert batch.ids.shape == batch.inputs.shape == batch.labels.shape == batch.attention_mask.shape == (32, width)
+    assert batch.pair_labels.tolist() == [x.nsp_label for x in examples]
+    assert batch.attention_mask.sum(1).tolist() == [len(x.input_ids) for x in examples]
+    pad = batch.attention_mask == 0
+    assert (batch.ids[pad] == tokenizer.pad_token_id).all() and (batch.labels[pad] == -100).all()
+    for row, x in enumerate(examples):        # salient span masking: every fact's answer is masked and predicted
+        if x.answer_pos >= 0:
+            assert batch.inputs[row, x.answer_pos] == tokenizer.mask_token_id
+            assert batch.labels[row, x.answer_pos] == x.input_ids[x.answer_pos]
+    chosen = batch.labels != -100
+    assert (batch.labels[chosen] == batch.ids[chosen]).all()
+    again = pretraining.pretraining_batch(examples, tokenizer, settings, torch.Generator().manual_seed(0), special)
+    assert torch.equal(again.inputs, batch.inputs)                                # seeded: the same batch
+
+
+def test_mlm_nsp_loss_and_one_step(tokenizer):
+    from transformers import BertForPreTraining
+
+    from course_utils.recipes import bert_mini
+
+    torch.manual_seed(0)
+    model = BertForPreTraining(bert_mini.config(len(tokenizer))).eval()
+    examples = bert_mini.pretraining_examples(tokenizer)
+    special = [tokenizer.convert_tokens_to_ids(t) for t in tokenizer.all_special_tokens]
+    batch = pretraining.pretraining_batch(examples[:16], tokenizer, bert_mini.SETTINGS, torch.Generator().manual_seed(0),
+                                          special)
+    with torch.no_grad():
+        total, mlm, pair = pretraining.mlm_nsp_loss(*pretraining.bert_heads(model), batch)
+        out = model(input_ids=batch.inputs, token_type_ids=batch.token_type_ids, attention_mask=batch.attention_mask,
+                    labels=batch.labels, next_sentence_label=batch.pair_labels)
+    assert torch.allclose(total, out.loss, atol=1e-5)            # the same as transformers' own pre-training loss
+    assert torch.allclose(total, mlm + pair)
+    singles = [x for x in examples if x.nsp_label == -100][:8]
+    only_mlm = pretraining.pretraining_batch(singles, tokenizer, bert_mini.SETTINGS, torch.Generator(), special)
+    assert pretraining.mlm_nsp_loss(*pretraining.bert_heads(model), only_mlm)[2].item() == 0   # not NaN
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 1.0)
+    model.train()
+    losses = pretraining.pretraining_step(model, pretraining.bert_heads, batch, optimizer, schedule)
+    assert losses[0] == pytest.approx(losses[1] + losses[2], abs=1e-5)
+    model.eval()
+    with torch.no_grad():
+        assert pretraining.mlm_nsp_loss(*pretraining.bert_heads(model), batch)[0] < total
+
+
+def test_recipe_pretrain_is_the_pretraining_loop(tokenizer):
+    from transformers import BertForPreTraining
+
+    from course_utils.recipes import bert_mini
+
+    examples = bert_mini.pretraining_examples(tokenizer)[:200]
+    settings = dict(bert_mini.SETTINGS, batch=16, warmup=2)
+    runs = []
+    for run in (bert_mini.pretrain, pretraining.pretrain):
+        torch.manual_seed(0)
+        model = BertForPreTraining(bert_mini.config(len(tokenizer)))
+        history = run(model, tokenizer, examples, 3, settings)
+        runs.append((history.losses, history.extras, [p.detach().clone() for p in model.parameters()]))
+    assert runs[0][0] == runs[1][0] and runs[0][1] == runs[1][1]
+    assert all(torch.equal(a, b) for a, b in zip(runs[0][2], runs[1][2], strict=True))

@@ -124,7 +124,10 @@ def _as_raw(x: Any) -> np.ndarray:
 
 def _short(x: Any, limit: int = 120) -> str:
     if hasattr(x, "shape") and hasattr(x, "dtype"):
-        return f"{type(x).__name__} of shape {tuple(x.shape)} ({x.dtype})"
+        described = f"{type(x).__name__} of shape {tuple(x.shape)} ({x.dtype})"
+        if int(np.prod(x.shape)) <= 6:  # small: show the values too (a scalar loss, a short row)
+            described += f" = {_as_raw(x).tolist()}"
+        return described
     if isinstance(x, tuple) and any(hasattr(item, "shape") for item in x):
         return "(" + ", ".join(_short(item, limit // 2) for item in x) + ")"
     text = repr(x)

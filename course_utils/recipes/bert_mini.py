@@ -79,7 +79,9 @@ def pretraining_examples(tokenizer: Any, settings: dict[str, Any] = SETTINGS, pa
 
 def bert_heads(model: Any) -> tuple[Any, Any, Any]:
     """(encoder, MLM head, sentence-pair head) of a ``BertForPreTraining``."""
-    return model.bert, model.cls.predictions, model.cls.seq_relationship
+    from ..pretraining import bert_heads as heads
+
+    return heads(model)
 
 
 def pretrain(model: Any, tokenizer: Any, examples: list[Example], steps: int,
@@ -87,62 +89,14 @@ def pretrain(model: Any, tokenizer: Any, examples: list[Example], steps: int,
              heads: Any = bert_heads, pair_task: str = "nsp"):
     """MLM + sentence-pair pre-training; returns ``train.History`` (extras ``mlm`` and ``pair_task``).
 
-    ``heads(model)`` gives the encoder, the MLM head and the pair head (BERT's by default; ALBERT's
-    recipe passes its own with ``pair_task="sop"``). MLM logits are computed only at the chosen
-    positions. A batch can hold no sentence pair, and a cross-entropy over labels that are all ignored
-    is 0/0 = NaN, so the pair term is then 0.
+    The loop is ``pretraining.pretrain`` (notebook 05 teaches it step by step): each step pads a batch,
+    masks it (BERT's 80/10/10, plus the fact answers: salient span masking), and adds the MLM loss at the
+    chosen positions to the pair loss. ``heads(model)`` gives the encoder, the MLM head and the pair head
+    (BERT's by default; ALBERT's recipe passes its own with ``pair_task="sop"``).
     """
-    import torch
-    import torch.nn.functional as F
+    from ..pretraining import pretrain as pretraining_loop
 
-    from ..errors import CourseError
-    from ..pretraining import mask_tokens
-    from ..train import fit
-
-    if not examples:
-        raise CourseError("no pre-training examples")
-    generator = torch.Generator().manual_seed(settings["seed"])
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings["lr"], weight_decay=settings["weight_decay"])
-    schedule = torch.optim.lr_scheduler.LambdaLR(    # linear warm-up, then linear decay to a floor
-        optimizer, lambda s: min(1.0, (s + 1) / settings["warmup"]) * max(settings["floor"], 1 - s / steps))
-    special = [tokenizer.convert_tokens_to_ids(t) for t in tokenizer.all_special_tokens]
-    size, pad = settings["batch"], tokenizer.pad_token_id
-    encoder, mlm_head, pair_head = heads(model)
-
-    def step(i: int) -> dict[str, float]:
-        start = (i * size) % max(1, len(examples) - size)
-        chunk = examples[start:start + size]
-        width = max(len(x.input_ids) for x in chunk)
-        ids = torch.tensor([x.input_ids + [pad] * (width - len(x.input_ids)) for x in chunk])         # (B, T)
-        types = torch.tensor([x.token_type_ids + [0] * (width - len(x.input_ids)) for x in chunk])    # (B, T)
-        nsp = torch.tensor([x.nsp_label for x in chunk])                                              # (B,)
-        masked = mask_tokens(ids, mask_id=tokenizer.mask_token_id, vocab_size=len(tokenizer),
-                             special_ids=special, mlm_probability=settings["mlm_probability"],
-                             generator=generator)
-        inputs, labels = masked.input_ids, masked.labels
-        salient = torch.rand(len(chunk), generator=generator) < settings["answer_mask"]
-        for row, x in enumerate(chunk):   # salient span masking: the fact's answer is masked
-            if x.answer_pos >= 0 and salient[row]:
-                inputs[row, x.answer_pos] = tokenizer.mask_token_id
-                labels[row, x.answer_pos] = ids[row, x.answer_pos]
-        out = encoder(input_ids=inputs, token_type_ids=types, attention_mask=(ids != pad).long())
-        chosen = labels != -100                                                                       # (B, T)
-        mlm = F.cross_entropy(mlm_head(out.last_hidden_state[chosen]), labels[chosen])                # (M, V) logits
-        pair_logits = pair_head(out.pooler_output)                                                    # (B, 2)
-        pair_loss = (F.cross_entropy(pair_logits, nsp, ignore_index=-100) if (nsp != -100).any()
-                     else pair_logits.sum() * 0)
-        loss = mlm + pair_loss
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        return {"loss": loss.item(), "mlm": mlm.item(), pair_task: pair_loss.item()}
-
-    model.train()
-    history = fit(step, steps, desc=desc)
-    model.eval()
-    return history
+    return pretraining_loop(model, tokenizer, examples, steps, settings, desc=desc, heads=heads, pair_task=pair_task)
 
 
 def build(folder: Path) -> None:
