@@ -8,6 +8,7 @@ execution timings are removed, so a committed notebook holds only what the reade
 from __future__ import annotations
 
 import argparse
+import html
 import os
 import sys
 import time
@@ -19,9 +20,31 @@ from nbclient import NotebookClient
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+def _progress_text(model_id: str, state: dict) -> str | None:
+    """The final text of a tqdm.auto bar (an HBox of prefix HTML, FloatProgress, postfix HTML) from the
+    saved widget state, e.g. ``training: 100%|██████████| 200/200 [00:05<00:00, 37it/s]``; None if the
+    widget is no progress bar."""
+    box = state.get(model_id, {})
+    children = box.get("state", {}).get("children", []) if box.get("model_name") == "HBoxModel" else []
+    models = [state.get(c.removeprefix("IPY_MODEL_"), {}) for c in children]
+    if [m.get("model_name") for m in models] != ["HTMLModel", "FloatProgressModel", "HTMLModel"]:
+        return None
+    prefix, bar, postfix = (m.get("state", {}) for m in models)
+    total = bar.get("max") or 0
+    filled = round(10 * min(1.0, bar.get("value", 0) / total)) if total else 0
+
+    def text(value: str) -> str:
+        return html.unescape(value).replace("\u2007", " ")
+
+    return f"{text(prefix.get('value', ''))}|{'█' * filled}{' ' * (10 - filled)}|{text(postfix.get('value', ''))}"
+
+
 def strip_widget_state(nb: nbformat.NotebookNode) -> None:
-    """Drop saved widget state and widget views (their models are not saved, so they cannot render)."""
-    nb.metadata.pop("widgets", None)
+    """Drop saved widget state and widget views (their models are not saved, so they cannot render).
+    A progress bar's plain-text fallback is the bar as it started (0%); it is replaced by the bar's final
+    state, read from the widget state before that is dropped."""
+    widgets = nb.metadata.pop("widgets", None) or {}
+    state = widgets.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
@@ -30,6 +53,9 @@ def strip_widget_state(nb: nbformat.NotebookNode) -> None:
         for out in cell.outputs:
             data = out.get("data")
             if data is not None and WIDGET_VIEW in data:
+                final = _progress_text(data[WIDGET_VIEW].get("model_id", ""), state)
+                if final is not None:
+                    data["text/plain"] = final
                 data.pop(WIDGET_VIEW)
                 if not data:
                     continue
