@@ -14,6 +14,7 @@ Notebook 06 explains each piece. Two halves:
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import random
 from collections.abc import Sequence
@@ -47,8 +48,8 @@ def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
     check_sampling_params(top_k=k)
     k = min(k, logits.shape[-1])
     keep = torch.topk(logits, k, dim=-1).indices                      # (..., k)
-    mask = torch.zeros_like(logits, dtype=torch.bool).scatter(-1, keep, True)
-    return logits.masked_fill(~mask, float("-inf"))
+    mask = torch.zeros_like(logits, dtype=torch.bool).scatter(-1, keep, True)  # (..., V), k True per row
+    return logits.masked_fill(~mask, float("-inf"))                   # (..., V)
 
 
 def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
@@ -58,13 +59,13 @@ def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
     the token that first reaches p is kept, everything after it is dropped.
     """
     check_sampling_params(top_p=p)
-    probs = torch.softmax(logits, dim=-1)
+    probs = torch.softmax(logits, dim=-1)                              # (..., V)
     sorted_probs, order = torch.sort(probs, dim=-1, descending=True)   # (..., V)
     mass_before = torch.cumsum(sorted_probs, dim=-1) - sorted_probs    # (..., V)
-    keep_sorted = mass_before < p
+    keep_sorted = mass_before < p                                      # (..., V), in sorted order
     keep_sorted[..., 0] = True                                          # the top token always stays
-    keep = torch.zeros_like(keep_sorted).scatter(-1, order, keep_sorted)
-    return logits.masked_fill(~keep, float("-inf"))
+    keep = torch.zeros_like(keep_sorted).scatter(-1, order, keep_sorted)  # (..., V), back in vocab order
+    return logits.masked_fill(~keep, float("-inf"))                    # (..., V)
 
 
 def next_token_probs(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
@@ -76,13 +77,13 @@ def next_token_probs(logits: torch.Tensor, temperature: float = 1.0, top_k: int 
     check_sampling_params(temperature, top_k, top_p)
     logits = logits.float()
     if temperature == 0:
-        return torch.zeros_like(logits).scatter(-1, logits.argmax(-1, keepdim=True), 1.0)
-    logits = logits / temperature
+        return torch.zeros_like(logits).scatter(-1, logits.argmax(-1, keepdim=True), 1.0)  # (..., V) one-hot
+    logits = logits / temperature                                       # (..., V)
     if top_k is not None:
         logits = top_k_filter(logits, top_k)
     if top_p is not None:
         logits = top_p_filter(logits, top_p)
-    return torch.softmax(logits, dim=-1)
+    return torch.softmax(logits, dim=-1)                                # (..., V), -inf → 0
 
 
 # ----------------------------------------------------------------------------------------------
@@ -97,6 +98,17 @@ def _as_ids(input_ids: torch.Tensor | Sequence[int]) -> torch.Tensor:
     if ids.shape[0] != 1 or ids.shape[1] == 0:
         raise CourseError(f"give one non-empty prompt (shape (T,) or (1, T)), got shape {tuple(ids.shape)}")
     return ids
+
+
+def forward_with_cache(model: Any, input_ids: torch.Tensor, cache: Any = None) -> tuple[torch.Tensor, Any]:
+    """Run ``input_ids`` (B, T) on top of ``cache`` (the keys and values of everything before them; None
+    for a fresh start) and return ``(logits (B, T, V), the extended cache)``. transformers renamed the
+    cache argument and output from ``past_key_values`` to ``cache`` (the old name is deprecated, to be
+    removed in 5.40); this passes whichever name the model's ``forward`` takes."""
+    name = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+    extra = {name: cache} if cache is not None else {}
+    out = model(input_ids=input_ids, use_cache=True, **extra)
+    return out.logits, getattr(out, name)
 
 
 def _check_max_new(max_new_tokens: int) -> None:
@@ -114,28 +126,44 @@ def sample_decode(model: Any, input_ids: torch.Tensor | Sequence[int], max_new_t
     """
     check_sampling_params(temperature, top_k, top_p)
     _check_max_new(max_new_tokens)
-    ids = _as_ids(input_ids)
+    ids = _as_ids(input_ids)                                              # (1, T)
     generator = torch.Generator().manual_seed(seed)
-    out = model(input_ids=ids, use_cache=True)
+    logits, cache = forward_with_cache(model, ids)                        # (1, T, V): the prompt, once
     new: list[int] = []
     for _ in range(max_new_tokens):
-        logits = out.logits[0, -1]                                        # (V,)
+        logits = logits[0, -1]                                            # (V,)
         if temperature == 0:
             token = int(logits.argmax())
         else:
-            probs = next_token_probs(logits, temperature, top_k, top_p)
-            token = int(torch.multinomial(probs, 1, generator=generator))
+            probs = next_token_probs(logits, temperature, top_k, top_p)  # (V,), sums to 1
+            token = int(torch.multinomial(probs, 1, generator=generator))  # one draw
         new.append(token)
         if eos_token_id is not None and token == eos_token_id:
             break
-        out = model(input_ids=torch.tensor([[token]]), past_key_values=out.past_key_values, use_cache=True)
+        logits, cache = forward_with_cache(model, torch.tensor([[token]]), cache)   # (1, 1, V)
     return new
 
 
+@torch.no_grad()
 def greedy_decode(model: Any, input_ids: torch.Tensor | Sequence[int], max_new_tokens: int = 20, *,
                   eos_token_id: int | None = None) -> list[int]:
-    """Greedy decoding: always the most likely next token (``sample_decode`` at temperature 0)."""
-    return sample_decode(model, input_ids, max_new_tokens, temperature=0, eos_token_id=eos_token_id)
+    """Greedy decoding: always the most likely next token, one token at a time, reusing the KV cache.
+
+    The same tokens as ``sample_decode`` at temperature 0 and as ``model.generate(do_sample=False)``.
+    Stops after ``eos_token_id``.
+    """
+    _check_max_new(max_new_tokens)
+    ids = _as_ids(input_ids)                                              # (1, T)
+    logits, cache = forward_with_cache(model, ids)                        # (1, T, V): the whole prompt, once
+    new: list[int] = []
+    for _ in range(max_new_tokens):
+        token = int(logits[0, -1].argmax())                               # argmax of the (V,) logits
+        new.append(token)
+        if eos_token_id is not None and token == eos_token_id:
+            break
+        # only the new token runs: the cache holds the keys and values of everything before it
+        logits, cache = forward_with_cache(model, torch.tensor([[token]]), cache)   # (1, 1, V)
+    return new
 
 
 @dataclass
@@ -162,8 +190,9 @@ def beam_search(model: Any, input_ids: torch.Tensor | Sequence[int], max_new_tok
         batch = torch.tensor([prompt + b.tokens for b in beams])                # (beams, T)
         logprobs = torch.log_softmax(model(input_ids=batch).logits[:, -1].float(), dim=-1)  # (beams, V)
         totals = torch.tensor([b.logprob for b in beams]).unsqueeze(1) + logprobs        # (beams, V)
-        best = torch.topk(totals.flatten(), num_beams)
+        best = torch.topk(totals.flatten(), num_beams)                          # over beams × V pairs
         vocab = logprobs.shape[-1]
+        # flat index i is (beam i // V, token i % V): extend that beam by that token
         beams = [Beam(beams[i // vocab].tokens + [i % vocab], float(s))
                  for s, i in zip(best.values.tolist(), best.indices.tolist(), strict=True)]
     return beams
@@ -235,9 +264,8 @@ class PrefixScorer:
             raise CourseError("the prefix is empty: give a description or shots, or add_bos=True")
         self.prefix_ids = ids
         with torch.no_grad():
-            out = model(input_ids=torch.tensor([ids]), use_cache=True)
-        self.cache = out.past_key_values
-        self.last_logits = out.logits[0, -1]                              # (V,) predicts the first query token
+            logits, self.cache = forward_with_cache(model, torch.tensor([ids]))   # (1, P, V), the cache
+        self.last_logits = logits[0, -1]                                  # (V,) predicts the first query token
 
     def _encode(self, text: str) -> list[int]:
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -280,7 +308,7 @@ class PrefixScorer:
         batch = torch.tensor([r + [pad] * (width - len(r)) for r in rows])   # (R, W); right padding
         cache = copy.deepcopy(self.cache)
         cache.batch_repeat_interleave(len(rows))
-        logits = self.model(input_ids=batch, past_key_values=cache, use_cache=True).logits  # (R, W, V)
+        logits, _ = forward_with_cache(self.model, batch, cache)                     # (R, W, V)
         return batch, torch.log_softmax(logits.float(), dim=-1)
 
     def _single_token_logprobs(self, queries: Sequence[str], encoded: list[list[list[int]]]) -> list[list[float]]:
@@ -303,6 +331,7 @@ def full_prompt_logprob(model: Any, tokenizer: Any, prompt: str, answer: str, *,
     a = tokenizer(answer, add_special_tokens=False)["input_ids"]
     with torch.no_grad():
         logp = torch.log_softmax(model(input_ids=torch.tensor([p + a])).logits[0].float(), dim=-1)  # (T, V)
+    # the answer's i-th token is predicted at the position just before it
     return float(sum(logp[len(p) + i - 1, t] for i, t in enumerate(a)))
 
 

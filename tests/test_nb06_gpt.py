@@ -196,3 +196,103 @@ def test_course_gpt_recipes_registered():
     for name in ("course/gpt-tiny", "course/gpt-small", "course/gpt-medium"):
         assert name in models.RECIPES
     assert sum(models.RECIPES[n].budget_s for n in models.RECIPES if n.startswith("course/gpt-")) <= 180
+
+
+def _min_p_alternative(logits, min_p):
+    """A correct solution written differently: in log space, logit - max logit >= log(min_p)."""
+    import math
+
+    gap = logits - logits.max(dim=-1, keepdim=True).values             # (..., V), 0 at the top
+    return torch.where(gap >= math.log(min_p), logits, torch.full_like(logits, float("-inf")))
+
+
+def _min_p_wrong(logits, min_p):
+    """A common mistake: an absolute threshold (probability >= min_p), not one relative to the top token."""
+    probs = torch.softmax(logits, dim=-1)
+    return logits.masked_fill(probs < min_p, float("-inf"))
+
+
+def _not_written(*args):
+    raise NotImplementedError("write this function")
+
+
+def test_exercise_min_p_filter(capsys):
+    from course_utils.checks import nb06
+
+    checks.reset_hints()
+    checks.exercise_min_p_filter(nb06._reference_min_p_filter)
+    checks.exercise_min_p_filter(_min_p_alternative)
+    checks.exercise_min_p_filter(_min_p_wrong)
+    checks.exercise_min_p_filter(_min_p_wrong)
+    checks.exercise_min_p_filter(...)
+    checks.exercise_min_p_filter(_not_written)
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("min-p filter")]
+    assert lines[0].startswith("min-p filter: correct (7 cases") and lines[1].startswith("min-p filter: correct")
+    assert "case 1 of 7" in lines[2] and "case 1 of 7" in lines[3]     # an absolute cut fails at once
+    assert "(hint 1 of 3)" in out.split("case 1 of 7")[1] and "(hint 2 of 3)" in out.split("case 1 of 7")[2]
+    assert "not written yet" in lines[4] and "(hint 1 of 3)" in lines[4]
+    assert "not written yet" in lines[5] and "(hint 1 of 3)" in lines[5]
+    # the reference itself: relative threshold, ties at the top kept, rows independent
+    kept = nb06._reference_min_p_filter(torch.tensor([1.0, 3.0, 3.0, 0.0]), 1.0) > float("-inf")
+    assert kept.tolist() == [False, True, True, False]
+    batch = torch.tensor([[8.0, 1.0, 0.0], [0.1, 0.0, 0.05]])
+    assert (nb06._reference_min_p_filter(batch, 0.1) > float("-inf")).sum(-1).tolist() == [1, 3]
+
+
+def _penalty_alternative(logits, previous, penalty):
+    """A correct solution written differently: a loop over the distinct tokens."""
+    out = logits.clone()
+    for token in set(previous):
+        value = float(out[token])
+        out[token] = value * penalty if value < 0 else value / penalty
+    return out
+
+
+def _penalty_every_occurrence(logits, previous, penalty):
+    """A common mistake: penalising a token once per occurrence."""
+    out = logits.clone()
+    for token in previous:
+        value = float(out[token])
+        out[token] = value * penalty if value < 0 else value / penalty
+    return out
+
+
+def _penalty_divide_all(logits, previous, penalty):
+    """Another: dividing negative logits too, which makes them *more* likely."""
+    out = logits.clone()
+    for token in set(previous):
+        out[token] = out[token] / penalty
+    return out
+
+
+def test_exercise_repetition_penalty(capsys):
+    from course_utils.checks import nb06
+
+    checks.reset_hints()
+    checks.exercise_repetition_penalty(nb06._reference_repetition_penalty)
+    checks.exercise_repetition_penalty(_penalty_alternative)
+    checks.exercise_repetition_penalty(_penalty_divide_all)
+    checks.exercise_repetition_penalty(_penalty_every_occurrence)
+    checks.exercise_repetition_penalty(...)
+    checks.exercise_repetition_penalty(_not_written)
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("repetition penalty")]
+    assert lines[0].startswith("repetition penalty: correct (7 cases") and lines[1].endswith("included)")
+    assert "case 1 of 7" in lines[2] and "case 2 of 7" in lines[3]
+    assert "(hint 2 of 3)" in out.split("case 2 of 7")[1]
+    assert "not written yet" in lines[4] and "not written yet" in lines[5]
+    penalised = nb06._reference_repetition_penalty(torch.tensor([2.0, -1.0, 0.0, 3.0]), [0, 1, 1, 2], 2.0)
+    assert penalised.tolist() == [1.0, -2.0, 0.0, 3.0]
+
+
+def test_notebook_greedy_is_its_own_loop(tiny_gpt):
+    """greedy_decode is written as its own argmax loop (notebook 06 teaches it before sampling): the same
+    tokens as sample_decode at temperature 0, with and without an end-of-text token."""
+    tok, lm = tiny_gpt
+    ids = [tok.bos_token_id] + tok("The capital of", add_special_tokens=False)["input_ids"]
+    for eos in (None, tok.eos_token_id, dec.greedy_decode(lm, ids, 3)[1]):
+        assert dec.greedy_decode(lm, ids, 8, eos_token_id=eos) == \
+            dec.sample_decode(lm, ids, 8, temperature=0, eos_token_id=eos)
+    with pytest.raises(CourseError, match="max_new_tokens"):
+        dec.greedy_decode(lm, ids, 0)
