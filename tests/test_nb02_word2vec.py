@@ -150,7 +150,13 @@ def test_softmax_objective_trains():
 # ----------------------------------------------------------------------------------------------
 # exercise checkers
 # ----------------------------------------------------------------------------------------------
+def _verdicts(out: str) -> list[str]:
+    return [line.split(":")[1].strip().split(".")[0].split(" (")[0] for line in out.splitlines()
+            if not line.startswith("  ")]
+
+
 def test_checkers_say_correct_and_hint(capsys):
+    checks.reset_hints()
     checks.exercise_skipgram_pairs(w2v.skipgram_pairs(COFFEE, 1))
     checks.exercise_skipgram_pairs(w2v.skipgram_pairs(COFFEE, 2))
     checks.exercise_skipgram_pairs(...)
@@ -159,9 +165,79 @@ def test_checkers_say_correct_and_hint(capsys):
     loss = -np.log(sig(v["u_o"] @ v["v_c"])) - np.log(sig(-(v["u_k"] @ v["v_c"]))).sum()
     checks.exercise_negative_sampling_loss(loss)
     checks.exercise_negative_sampling_loss(loss + 1)
-    tokens = [w for s in data.course_corpus().tokenized() for w in s]
-    checks.exercise_discard_probability(1 - np.sqrt(1e-3 / (tokens.count("the") / len(tokens))))
-    checks.exercise_discard_probability("x")
-    out = capsys.readouterr().out.splitlines()
-    assert [line.split(":")[1].strip().split(".")[0] for line in out] == [
-        "correct", "not quite", "not answered yet", "correct", "not quite", "correct", "not quite"]
+    checks.exercise_negative_sampling_loss(...)
+    out = capsys.readouterr().out
+    assert _verdicts(out) == ["correct", "not quite", "not answered yet", "correct", "not quite",
+                              "not answered yet"]
+    assert "(hint 1 of 3)" in out
+
+
+def _sgns_gradients(v_c, u_o, u_k):
+    """A correct answer written differently from the reference: numpy, one noise word at a time."""
+    v, u, n = (np.asarray(x, dtype=np.float64) for x in (v_c, u_o, u_k))
+    sig = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    g_v = (sig(u @ v) - 1) * u
+    g_n = []
+    for row in n:
+        g_v = g_v + sig(row @ v) * row
+        g_n.append(sig(row @ v) * v)
+    return torch.from_numpy(g_v), torch.from_numpy((sig(u @ v) - 1) * v), torch.from_numpy(np.array(g_n))
+
+
+def _not_written(*args):
+    raise NotImplementedError("write this part, then run the cell")
+
+
+def test_sgns_gradient_checker(capsys):
+    checks.reset_hints()
+    assert checks.exercise_sgns_gradients(_sgns_gradients)
+    assert checks.exercise_sgns_gradients(lambda v, u, n: checks.nb02._reference_sgns_gradients(v, u, n))
+    # a classic slip: σ(x) instead of σ(x) − 1 for the true pair
+    sig = torch.sigmoid
+    assert not checks.exercise_sgns_gradients(
+        lambda v, u, n: (sig(u @ v) * u + sig(n @ v) @ n, sig(u @ v) * v, sig(n @ v)[:, None] * v[None]))
+    assert not checks.exercise_sgns_gradients(lambda v, u, n: (v, u))  # two results, not three
+    assert not checks.exercise_sgns_gradients(...)
+    assert not checks.exercise_sgns_gradients(_not_written)
+    out = capsys.readouterr().out
+    assert _verdicts(out) == ["correct", "correct", "case 1 of 5", "case 1 of 5", "not written yet",
+                              "not written yet"]
+    assert "(hint 1 of 3)" in out and "(hint 2 of 3)" in out
+    assert "torch.sigmoid" not in out and "@" not in out  # hints describe, they do not spell out code
+
+
+def test_sgns_gradient_reference_matches_the_trainers_step():
+    # the checker's autograd reference and the hand-written batch update agree on one example
+    gen = torch.Generator().manual_seed(0)
+    model = w2v.SkipGramNS(10, 4, gen)
+    with torch.no_grad():
+        model.context.weight.normal_(0, 0.5, generator=gen)
+    C = model.context.weight.detach().clone()
+    v = model.word.weight.detach()[3].clone()
+    grad_v, _ = w2v._negative_sampling_update(v[None], C.clone(), torch.tensor([5]), torch.tensor([[1, 7]]), 0.0)
+    ref_v, ref_u, ref_n = checks.nb02._reference_sgns_gradients(v, C[5], C[[1, 7]])
+    assert torch.allclose(grad_v[0], ref_v, atol=1e-6)
+    assert ref_u.shape == (4,) and ref_n.shape == (2, 4)
+
+
+def _keep(counts, t=1e-3):
+    """A correct answer written differently: a loop over words."""
+    total = sum(counts)
+    return np.array([min(1.0, ((c / total / t) ** 0.5 + 1) * t / (c / total)) for c in counts])
+
+
+def test_keep_probability_checker(capsys):
+    checks.reset_hints()
+    assert checks.exercise_word2vec_c_keep_probabilities(_keep)
+    ref = checks.nb02._reference_word2vec_c_keep_probabilities
+    assert ref([5, 5, 5, 5], 0.25).tolist() == [1.0] * 4 and ref([7]).shape == (1,)
+    assert np.all(ref([15853, 4556, 4161, 304, 15]) >= 1 - w2v.discard_probabilities([15853, 4556, 4161, 304, 15]))
+    # wrong: the uncapped formula (rare words get probabilities above 1), then our own √(t/f)
+    assert not checks.exercise_word2vec_c_keep_probabilities(
+        lambda c, t=1e-3: (np.sqrt(np.divide(c, sum(c)) / t) + 1) * t / np.divide(c, sum(c)))
+    assert not checks.exercise_word2vec_c_keep_probabilities(lambda c, t=1e-3: 1 - w2v.discard_probabilities(c, t))
+    assert not checks.exercise_word2vec_c_keep_probabilities(...)
+    assert not checks.exercise_word2vec_c_keep_probabilities(_not_written)
+    out = capsys.readouterr().out
+    assert _verdicts(out) == ["correct", "case 1 of 5", "case 1 of 5", "not written yet", "not written yet"]
+    assert "np.minimum" not in out and "np.sqrt" not in out
