@@ -316,3 +316,74 @@ def test_exercise_checkers(capsys):
     assert out[0].endswith("correct") and "not quite" in out[1] and "not answered" in out[2]
     assert out[3].endswith("correct") and "not quite" in out[4] and "not answered" in out[5]
     assert out[6].endswith("correct") and "not quite" in out[7]
+
+
+def _loop_glove_loss(word, context, word_bias, context_bias, rows, cols, x, x_max=100.0, alpha=0.75):
+    """A correct alternative to the reference: one cell at a time, in plain Python."""
+    import torch
+
+    total = torch.zeros((), dtype=word.dtype)
+    for i, k, count in zip(rows.tolist(), cols.tolist(), x.tolist(), strict=True):
+        f = (count / x_max) ** alpha if count < x_max else 1.0
+        error = word[i] @ context[k] + word_bias[i] + context_bias[k] - math.log(count)
+        total = total + f * error**2
+    return total / max(len(x), 1)
+
+
+def test_sparse_glove_loss_reference_equals_the_dense_loss():
+    import torch
+
+    from course_utils.checks.nb01 import _reference_sparse_glove_loss
+
+    co = embeddings.cooccurrence([["ice", "is", "solid", "steam", "is", "gas", "ice", "melts"]], window=3,
+                                 weighting="harmonic")
+    counts = torch.tensor(co.matrix)                                            # (V, V)
+    g = torch.Generator().manual_seed(1)
+    V = len(co.words)
+    w, wt = torch.randn(V, 4, generator=g, dtype=torch.float64), torch.randn(V, 4, generator=g, dtype=torch.float64)
+    b, bt = torch.randn(V, generator=g, dtype=torch.float64), torch.randn(V, generator=g, dtype=torch.float64)
+    observed = counts > 0
+    log_x = torch.where(observed, counts.clamp(min=1e-12).log(), torch.zeros((), dtype=torch.float64))
+    dense = (torch.tensor(embeddings.glove_weight(co.matrix)) * (w @ wt.T + b[:, None] + bt[None, :] - log_x) ** 2)
+    rows, cols = observed.nonzero(as_tuple=True)
+    sparse = _reference_sparse_glove_loss(w, wt, b, bt, rows, cols, counts[rows, cols])
+    assert float(sparse) == pytest.approx(float(dense.sum() / observed.sum()), rel=1e-12)
+
+
+def test_exercise_sparse_glove_loss(capsys):
+    import torch
+
+    from course_utils.checks.nb01 import _reference_sparse_glove_loss
+
+    def unweighted(word, context, word_bias, context_bias, rows, cols, x, x_max=100.0, alpha=0.75):
+        if len(x) == 0:
+            return torch.zeros(())
+        error = (word[rows] * context[cols]).sum(1) + word_bias[rows] + context_bias[cols] - x.log()
+        return (error**2).mean()  # forgot f(x)
+
+    def no_empty_guard(word, context, word_bias, context_bias, rows, cols, x, x_max=100.0, alpha=0.75):
+        f = torch.where(x < x_max, (x / x_max) ** alpha, torch.ones_like(x))
+        error = (word[rows] * context[cols]).sum(1) + word_bias[rows] + context_bias[cols] - x.log()
+        return (f * error**2).mean()  # nan for no cells
+
+    def stub(*args, **kwargs):
+        raise NotImplementedError("write the loss")
+
+    for answer in (_reference_sparse_glove_loss, _loop_glove_loss, unweighted, no_empty_guard, ..., stub):
+        assert checks.exercise_sparse_glove_loss(answer) is None  # prints, returns nothing to display
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "sparse GloVe loss: correct (5 cases, edge cases included)" and out[1] == out[0]
+    assert out[2].startswith("sparse GloVe loss: case 1 of 5") and "Hint: (hint 1 of 3)" in out[3]
+    assert out[4].startswith("sparse GloVe loss: case 5 of 5") and "Hint: (hint 2 of 3)" in out[5]
+    assert out[6].startswith("sparse GloVe loss: not written yet. Hint: (hint 1 of 3)")
+    assert out[7].startswith("sparse GloVe loss: not written yet. Hint: (hint 1 of 3)")
+    for line in (line for line in out if "Hint:" in line):  # no hint spells out the code
+        assert "torch." not in line and "sum(" not in line and ".mean" not in line
+
+
+def test_exercise_cooccurrence_cosine_hints_step(capsys):
+    checks.reset_hints("co-occurrence cosine")
+    checks.exercise_cooccurrence_cosine(0.0)
+    checks.exercise_cooccurrence_cosine(0.0)
+    out = capsys.readouterr().out
+    assert "(hint 1 of 3)" in out and "(hint 2 of 3)" in out and "np.linalg" not in out
