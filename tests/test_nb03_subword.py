@@ -334,3 +334,142 @@ def test_exercise_checkers(capsys):
     assert out[0].endswith("correct") and "Hint" in out[1] and "not answered yet" in out[2]
     assert out[3].endswith("correct") and "Hint" in out[4] and "Hint" in out[5]
     assert out[6].endswith("correct") and "Hint" in out[7]
+
+
+def _bpe_merge_step_alternative(words):
+    """A correct solution written differently from the reference (sorting instead of min over ties)."""
+    counts = {}
+    for symbols, count in words.items():
+        for i in range(len(symbols) - 1):
+            counts[symbols[i], symbols[i + 1]] = counts.get((symbols[i], symbols[i + 1]), 0) + count
+    if not counts:
+        return None, dict(words)
+    pair = sorted(counts, key=lambda p: (-counts[p], p))[0]
+    merged = {}
+    for symbols, count in words.items():
+        out, i = [], 0
+        while i < len(symbols):
+            if tuple(symbols[i:i + 2]) == pair:
+                out.append(pair[0] + pair[1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        merged[tuple(out)] = merged.get(tuple(out), 0) + count
+    return pair, merged
+
+
+def test_exercise_bpe_merge_step(capsys):
+    from course_utils.checks import nb03
+
+    checks.reset_hints()
+    checks.exercise_bpe_merge_step(_bpe_merge_step_alternative)
+    checks.exercise_bpe_merge_step(nb03._reference_bpe_merge_step)
+
+    def most_common_first(words):  # wrong on ties: Counter.most_common keeps the first pair seen
+        return nb03._reference_bpe_merge_step(words) if len(words) != 2 or ("b", "a") not in words else \
+            (("b", "a"), {("ba",): 2, ("a", "b"): 2})
+
+    def no_count_merge(words):  # forgets that two words can become one
+        pair, _ = nb03._reference_bpe_merge_step(words)
+        if pair is None:
+            return None, dict(words)
+        from course_utils.subword import _merge_symbols
+        return pair, {tuple(_merge_symbols(list(w), pair, pair[0] + pair[1])): n for w, n in words.items()}
+
+    def stub(words):
+        raise NotImplementedError
+
+    checks.exercise_bpe_merge_step(most_common_first)
+    checks.exercise_bpe_merge_step(no_count_merge)
+    checks.exercise_bpe_merge_step(...)
+    checks.exercise_bpe_merge_step(stub)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == out[1] == "BPE merge step: correct (8 cases, edge cases included)"
+    assert "case 3 of 8" in out[2] and "(hint 1 of 3)" in out[3]
+    assert "case 6 of 8" in out[4] and "(hint 2 of 3)" in out[5] and "add their counts" not in out[5]
+    assert "not written yet" in out[6] and "(hint 1 of 3)" in out[6]
+    assert "not written yet" in out[7] and "(hint 1 of 3)" in out[7]
+
+
+def test_exercise_gpt2_tokens_to_text(capsys, gpt2_tok):
+    from course_utils.checks import nb03
+
+    checks.reset_hints()
+    to_byte = {c: b for b, c in subword.bytes_to_unicode().items()}
+
+    def alternative(tokens):
+        return b"".join(bytes(to_byte[c] for c in t) for t in tokens).decode("utf-8", errors="replace")
+
+    def per_token(tokens):  # decodes each token alone: a syllable split over tokens breaks
+        return "".join(bytes(to_byte[c] for c in t).decode("utf-8", errors="replace") for t in tokens)
+
+    def ignore_errors(tokens):  # drops a cut character instead of replacing it
+        return b"".join(bytes(to_byte[c] for c in t) for t in tokens).decode("utf-8", errors="ignore")
+
+    checks.exercise_gpt2_tokens_to_text(alternative)
+    checks.exercise_gpt2_tokens_to_text(per_token)
+    checks.exercise_gpt2_tokens_to_text(ignore_errors)
+    checks.exercise_gpt2_tokens_to_text(...)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "GPT-2 tokens to text: correct (7 cases, edge cases included)"
+    assert "case 2 of 7" in out[1] and "case 6 of 7" in out[3] and "not written yet" in out[5]
+    # the reference inverts what GPT-2's tokenizer shows
+    text = "Hello 킹받네 😀\n"
+    assert nb03._reference_gpt2_tokens_to_text(gpt2_tok.tokenize(text)) == text
+
+
+def test_exercise_longest_match(capsys, wordpiece):
+    from course_utils.checks import nb03
+
+    checks.reset_hints()
+
+    def alternative(word, vocab, unk_token="[UNK]"):
+        return subword.WordPiece(sorted(vocab | {unk_token}), unk_token=unk_token).encode_word(word) if word else []
+
+    def shortest_first(word, vocab, unk_token="[UNK]"):  # a wrong greedy rule
+        pieces, start = [], 0
+        while start < len(word):
+            for end in range(start + 1, len(word) + 1):
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                if piece in vocab:
+                    break
+            else:
+                return [unk_token]
+            pieces.append(piece)
+            start = end
+        return pieces
+
+    def partial_unknown(word, vocab, unk_token="[UNK]"):  # only the stuck part becomes unknown
+        pieces = nb03._reference_longest_match(word, vocab, unk_token)
+        return ["un", unk_token] if word == "unx" else pieces
+
+    def stub(word, vocab, unk_token="[UNK]"):
+        raise NotImplementedError
+
+    checks.exercise_longest_match(alternative)
+    checks.exercise_longest_match(shortest_first)
+    checks.exercise_longest_match(partial_unknown)
+    checks.exercise_longest_match(...)
+    checks.exercise_longest_match(stub)
+    out = capsys.readouterr().out.splitlines()
+    name = "WordPiece longest match (function)"
+    assert out[0] == f"{name}: correct (9 cases, edge cases included)"
+    assert "case 1 of 9" in out[1] and "case 6 of 9" in out[3]
+    assert all("not written yet" in line for line in out[5:7])
+    # the reference is BERT's encoder on the real vocabulary
+    vocab = set(wordpiece.vocab)
+    for word in ["tokenization", "unbelievably", "detokenizer", "킹"]:
+        assert nb03._reference_longest_match(word, vocab) == wordpiece.encode_word(word)
+
+
+def test_bpe_widgets_accept_a_notebook_twin_of_bpe(lee_bpe):
+    """The notebook defines its own BPE class (a twin cell); the stepper takes it like the package's."""
+
+    class NotebookBPE:
+        merges, trace, alphabet = lee_bpe.merges, lee_bpe.trace, lee_bpe.alphabet
+        encode_word = staticmethod(lee_bpe.encode_word)
+        vocab_size_after = staticmethod(lee_bpe.vocab_size_after)
+
+    payload = widgets.bpe_step_payload(NotebookBPE(), "negotiations", 40)
+    assert payload == widgets.bpe_step_payload(lee_bpe, "negotiations", 40)

@@ -16,11 +16,17 @@ from .core import show_figure
 
 __all__ = ["bpe_step_payload", "draw_bpe_step", "draw_bpe_progress", "bpe_stepper"]
 
+_BPE_ATTRIBUTES = ("merges", "trace", "encode_word", "vocab_size_after")
 _SINGLE, _MERGED = "#e8e8e8", "#fde2c8"  # one character / a merged token
 
 
+def _is_bpe(bpe: Any) -> bool:
+    """A trained BPE: the package's ``subword.BPE`` or the notebook's own twin of it (same attributes)."""
+    return isinstance(bpe, BPE) or all(hasattr(bpe, name) for name in _BPE_ATTRIBUTES)
+
+
 def _check_step(bpe: BPE, step: int) -> int:
-    if not isinstance(bpe, BPE):
+    if not _is_bpe(bpe):
         raise CourseError(f"expected a trained subword.BPE, got {type(bpe).__name__}")
     if not isinstance(step, int) or not 0 <= step <= len(bpe.merges):
         raise CourseError(f"step must be a whole number from 0 to {len(bpe.merges)} (the number of merges), "
