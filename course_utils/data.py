@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import world
-from .errors import CourseError
+from .errors import CourseError, require_choice, require_text
 from .world import COUNTRIES, GENDER_PAIRS, PAST_PAIRS, PEOPLE, PLURAL_PAIRS
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -374,8 +374,12 @@ IN_CONTEXT_TASKS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
 
 def in_context_prompt(task: str, shots: list[tuple[str, str]], query: str) -> str:
     """The GPT-3 prompt format: a task description, ``x => y`` lines, then ``query =>``."""
-    if task not in IN_CONTEXT_TASKS:
-        raise ValueError(f"unknown in-context task {task!r}; choose from {sorted(IN_CONTEXT_TASKS)}")
+    require_choice(task, "in-context task", IN_CONTEXT_TASKS)
+    if not isinstance(shots, (list, tuple)) or not all(isinstance(s, (list, tuple)) and len(s) == 2 for s in shots):
+        raise CourseError("shots must be a list of (input, output) pairs, e.g. [('France', 'Paris')]")
+    if len(shots) > 64:
+        raise CourseError(f"{len(shots)} shots is more than a prompt of this course holds: give at most 64")
+    require_text(query, "the query")
     lines = [IN_CONTEXT_TASKS[task][0]] + [f"{x} => {y}" for x, y in shots] + [f"{query} =>"]
     return "\n".join(lines)
 
@@ -589,6 +593,8 @@ def kiwipiepy_doc_lines(min_hangul: int = 10) -> list[str]:
     everyday sentences."""
     import importlib.util
 
+    if isinstance(min_hangul, bool) or not isinstance(min_hangul, int) or not 0 <= min_hangul <= 10_000:
+        raise CourseError(f"min_hangul must be a whole number from 0 to 10,000, got {min_hangul!r}")
     spec = importlib.util.find_spec("kiwipiepy")
     if spec is None or spec.origin is None:
         raise CourseError("kiwipiepy is not installed: pip install kiwipiepy")
@@ -606,9 +612,10 @@ def gensim_datapath(name: str) -> Path:
     """Path of a file in gensim's bundled test data (``questions-words.txt``, ``lee_background.cor``…)."""
     from gensim.test.utils import datapath
 
+    require_text(name, "a gensim test-data file name", max_chars=200)
     path = Path(datapath(name))
     if not path.exists():
-        raise FileNotFoundError(f"{name!r} is not in gensim's test data at {path.parent}; "
+        raise CourseError(f"{name!r} is not in gensim's test data at {path.parent}; "
                                 "reinstall gensim (pip install gensim)")
     return path
 
@@ -659,9 +666,7 @@ def natural_sentiment_rows(split: str = "train") -> list[tuple[str, int, str]]:
     (label 1 positive, 0 negative; phenomenon ``plain``, ``negation`` or ``contrast`` says what decides the
     label). ``train`` is mostly plain; every ``test`` sentence is decided by negation or contrast and its
     sentiment keywords point the wrong way ("not bad at all", "pretty, but so boring")."""
-    if split not in NATURAL_SENTIMENT_SPLITS:
-        raise CourseError(f"unknown split {split!r} for natural_sentiment; "
-                          f"choose from {list(NATURAL_SENTIMENT_SPLITS)}")
+    require_choice(split, "natural_sentiment split", NATURAL_SENTIMENT_SPLITS)
     return [(text, label, phenomenon) for s, text, label, phenomenon in _natural_sentiment_table() if s == split]
 
 
@@ -670,8 +675,19 @@ def natural_sentiment(split: str = "train") -> list[Labelled]:
     return [Labelled(text, label) for text, label, _ in natural_sentiment_rows(split)]
 
 
+# The sections of questions-words.txt (Mikolov et al. 2013a): five semantic, nine syntactic.
+GOOGLE_ANALOGY_SECTIONS = (
+    "capital-common-countries", "capital-world", "currency", "city-in-state", "family",
+    "gram1-adjective-to-adverb", "gram2-opposite", "gram3-comparative", "gram4-superlative",
+    "gram5-present-participle", "gram6-nationality-adjective", "gram7-past-tense", "gram8-plural",
+    "gram9-plural-verbs",
+)
+
+
 def google_analogies(section: str | None = None) -> list[Analogy]:
     """Mikolov et al.'s analogy questions (19,544), optionally one section such as ``capital-common-countries``."""
+    if section is not None:
+        require_choice(section, "analogy section", GOOGLE_ANALOGY_SECTIONS)
     quads: list[Analogy] = []
     current = ""
     for line in gensim_datapath("questions-words.txt").read_text(encoding="utf-8").splitlines():
@@ -687,8 +703,7 @@ def google_analogies(section: str | None = None) -> list[Analogy]:
 def word_similarity(name: str = "wordsim353") -> list[tuple[str, str, float]]:
     """Human similarity judgements: ``wordsim353`` or ``simlex999`` as (word1, word2, score)."""
     files = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
-    if name not in files:
-        raise ValueError(f"unknown similarity set {name!r}; choose from {sorted(files)}")
+    require_choice(name, "similarity set", files)
     rows = []
     for line in gensim_datapath(files[name]).read_text(encoding="utf-8").splitlines():
         if line.startswith("#") or not line.strip():

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .env import model_mode
-from .errors import CourseError
+from .errors import MAX_NAME_CHARS, CourseError, require_choice
 
 TASKS: dict[str, str] = {
     "tokenizer": "AutoTokenizer",
@@ -424,8 +424,9 @@ def load(name: str, task: str = "encoder") -> Any:
     ``pretraining``, ``sequence-classification``, ``vectors``).
     """
     load_recipes()
-    if task not in TASKS:
-        raise CourseError(f"unknown task {task!r}; choose one of {sorted(TASKS)}")
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_CHARS:
+        require_choice(name, "model name", sorted(REGISTRY))   # a clear error: wrong type, empty, over-long
+    require_choice(task, "task", sorted(TASKS))
     entry = REGISTRY.get(name)
     if entry is None:
         raise CourseError(f"unknown model {name!r}.{_suggest(name)} Known models: {sorted(REGISTRY)}")
