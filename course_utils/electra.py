@@ -269,7 +269,7 @@ def make_corruption(input_ids: torch.Tensor, attention_mask: torch.Tensor, *, ge
     """Mask ``mask_probability`` of the non-special tokens with [MASK] (all of them: no 80/10/10), let
     ``generator`` (an ``ElectraForMaskedLM``) predict them and sample one token each. With
     ``generator=None`` the masked positions get uniformly random non-special tokens instead."""
-    from .pretraining import SPECIAL_TOKENS, mask_tokens
+    from course_utils.pretraining import SPECIAL_TOKENS, mask_tokens
 
     masked = mask_tokens(input_ids, mask_id=mask_id, vocab_size=vocab_size, special_ids=special_ids,
                          mlm_probability=mask_probability, mask_share=1.0, random_share=0.0,

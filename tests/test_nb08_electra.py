@@ -323,3 +323,45 @@ def test_exercise_checkers(capsys):
     assert out[0].endswith("correct") and "not quite" in out[1] and "not answered" in out[2]
     assert out[3].endswith("correct") and "not quite" in out[4] and "not answered" in out[5]
     assert e["original"][3] == e["corrupted"][3] and 3 in e["masked_positions"]
+
+
+def _replaced_labels_alternative(input_ids, chosen, samples, attention_mask, special_ids):
+    # a correct solution written differently: position by position, in row-major order
+    labels = [[0] * input_ids.shape[1] for _ in range(input_ids.shape[0])]
+    next_sample = iter(samples.tolist())
+    for b in range(input_ids.shape[0]):
+        for t in range(input_ids.shape[1]):
+            if chosen[b, t]:
+                labels[b][t] = int(next(next_sample) != int(input_ids[b, t]))
+            if attention_mask[b, t] == 0 or int(input_ids[b, t]) in special_ids:
+                labels[b][t] = -100
+    return torch.tensor(labels)
+
+
+def test_exercise_replaced_labels(capsys):
+    from course_utils.checks.nb08 import _reference_replaced_labels, _replaced_label_cases
+
+    first = _replaced_label_cases()[0]
+    expected = _reference_replaced_labels(*first)
+    assert expected.tolist() == [[-100, 0, 1, 0, 0, 1, 0, -100, -100, -100],
+                                 [-100, 1, 0, 0, 0, 0, 0, 0, 0, -100]]
+    checks.exercise_replaced_labels(_replaced_labels_alternative)
+    assert "correct (5 cases" in capsys.readouterr().out
+
+    def every_masked_is_replaced(input_ids, chosen, samples, attention_mask, special_ids):   # the edge case
+        labels = chosen.long()
+        labels[(attention_mask == 0) | torch.isin(input_ids, torch.tensor(special_ids))] = -100
+        return labels
+
+    checks.exercise_replaced_labels(every_masked_is_replaced)
+    out = capsys.readouterr().out
+    assert "case 1 of 5" in out and "Hint:" in out and "torch." not in out.split("Hint:")[1]
+
+    def stub(input_ids, chosen, samples, attention_mask, special_ids):
+        raise NotImplementedError("write replaced_labels")
+
+    for unfilled in (..., stub):
+        checks.reset_hints("replaced_labels")
+        checks.exercise_replaced_labels(unfilled)
+        out = capsys.readouterr().out
+        assert "not written yet" in out and "only a masked position can be replaced" in out

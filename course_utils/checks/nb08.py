@@ -6,7 +6,8 @@ from typing import Any
 
 from .core import grade_numbers
 
-__all__ = ["EXERCISE_RTD", "EXERCISE_JOINT_LOSS", "exercise_rtd_labels", "exercise_joint_loss"]
+__all__ = ["EXERCISE_RTD", "EXERCISE_JOINT_LOSS", "exercise_rtd_labels", "exercise_joint_loss",
+           "exercise_replaced_labels"]
 
 # Exercise 1: one padded sentence before and after the generator filled its masked positions.
 # Ids 0–4 are [PAD], [UNK], [CLS], [SEP], [MASK]. Positions 2, 3 and 5 were masked; at position 3 the
@@ -50,3 +51,51 @@ def exercise_joint_loss(answer: Any) -> None:
     grade_numbers(answer, expected, "L_Disc is the mean binary cross-entropy −[y·log σ(z) + (1−y)·log(1−σ(z))] over the "
           "6 positions whose label is not -100 (not the sum, not all 10); then add mlm_loss + 50 · L_Disc",
           name="joint loss", atol=1e-3)
+
+
+def _reference_replaced_labels(input_ids: Any, chosen: Any, samples: Any, attention_mask: Any,
+                               special_ids: Any) -> Any:
+    """RTD labels from the masked positions and the generator's samples: corrupt, then compare."""
+    from ..electra import corrupt, rtd_labels
+
+    return rtd_labels(input_ids, corrupt(input_ids, chosen, samples), special_ids=special_ids,
+                      attention_mask=attention_mask)
+
+
+def _replaced_label_cases() -> list[tuple[Any, ...]]:
+    import torch
+
+    special = [0, 1, 2, 3, 4]                      # [PAD], [UNK], [CLS], [SEP], [MASK]
+    ids = torch.tensor([[2, 311, 87, 95, 410, 66, 17, 3, 0, 0],
+                        [2, 40, 41, 42, 43, 44, 45, 46, 47, 3]])                  # (B, T) = (2, 10)
+    mask = (ids != 0).long()                                                     # (B, T)
+    chosen = torch.zeros_like(ids, dtype=torch.bool)
+    chosen[0, [2, 3, 5]] = True
+    chosen[1, [1, 8]] = True
+    samples = torch.tensor([52, 95, 240, 99, 47])  # (M,): row 0's second sample is the original (95)
+    one = torch.tensor([[2, 7, 3]])                                              # a one-word sentence
+    one_chosen = torch.tensor([[False, True, False]])
+    return [
+        (ids, chosen, samples, mask, special),                                   # a padded batch
+        (ids, chosen, ids[chosen], mask, special),                               # every sample = the original
+        (ids, torch.zeros_like(chosen), samples[:0], mask, special),              # nothing masked
+        (one, one_chosen, torch.tensor([9]), torch.ones_like(one), special),     # one token, replaced
+        (one, one_chosen, torch.tensor([7]), torch.ones_like(one), special),     # one token, sampled back
+    ]
+
+
+def exercise_replaced_labels(fn: Any) -> None:
+    """Notebook 08: ``replaced_labels(input_ids, chosen, samples, attention_mask, special_ids)``, the RTD
+    labels built from the masked positions and the generator's samples, run against the reference."""
+    from .core import grade_function
+
+    hints = [
+        "start from 'original' (0) everywhere; only a masked position can be replaced, and it is replaced "
+        "only if its sample differs from the token that was there; positions with no loss get -100",
+        "the samples come in the order the True positions of `chosen` are read row by row, which is the "
+        "order in which indexing the ids with the boolean mask returns the originals: compare those two "
+        "(M,) vectors; then overwrite padding (attention mask 0) and special-token positions with -100",
+        "edge cases: a sample equal to the original is 0, not 1; with nothing masked every real token is 0; "
+        "return a (B, T) integer tensor, the shape of input_ids",
+    ]
+    grade_function(fn, _reference_replaced_labels, _replaced_label_cases(), hints, name="replaced_labels")
