@@ -30,7 +30,7 @@ from .errors import CourseError
 
 __all__ = [
     "SHARING", "PAPER_TABLE4", "PAPER_TABLE5", "embedding_parameters", "attention_parameters",
-    "ffn_parameters", "owned_blocks", "parameter_counts", "counts_from_config", "SharedStackAlbert",
+    "FactorisedEmbedding", "ffn_parameters", "owned_blocks", "parameter_counts", "counts_from_config", "SharedStackAlbert",
     "sop_pairs", "OverlapBaseline", "CooccurrenceBaseline", "baseline_accuracies", "pair_classifier_config",
     "encode_pairs", "train_pair_classifier", "pair_accuracy", "model_memory_mb",
 ]
@@ -65,6 +65,26 @@ def embedding_parameters(vocab_size: int, hidden: int, embedding: int | None = N
         return vocab_size * hidden
     _positive(embedding=embedding)
     return vocab_size * embedding + embedding * hidden
+
+
+class FactorisedEmbedding(nn.Module):
+    """ALBERT's factorised token embedding: a V×E table, then a linear projection from E up to H.
+
+    Each token id picks a row of the small table (E numbers, its context-independent identity); one shared
+    E×H matrix maps every row to the hidden size. Without a bias it stores exactly V·E + E·H parameters,
+    ``embedding_parameters(V, H, E)``. (``transformers``' ALBERT has a bias on the projection, and applies it
+    after adding positions and segment types.)"""
+
+    def __init__(self, vocab_size: int, embedding: int, hidden: int, bias: bool = False) -> None:
+        super().__init__()
+        _positive(vocab_size=vocab_size, embedding=embedding, hidden=hidden)
+        self.table = nn.Embedding(vocab_size, embedding)                  # weight (V, E)
+        self.projection = nn.Linear(embedding, hidden, bias=bias)         # weight (H, E)
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """Token ids (B, T) → vectors of the hidden size (B, T, H)."""
+        small = self.table(input_ids)                                     # (B, T, E)
+        return self.projection(small)                                     # (B, T, H)
 
 
 def attention_parameters(hidden: int) -> int:
@@ -178,7 +198,8 @@ class SharedStackAlbert(nn.Module):
         from transformers.masking_utils import create_bidirectional_mask
 
         x = self.embeddings(input_ids, token_type_ids=token_type_ids)              # (B, T, E)
-        mask = create_bidirectional_mask(config=self.config, inputs_embeds=x, attention_mask=attention_mask)
+        mask = create_bidirectional_mask(self.config, x, attention_mask)  # (config, embeddings, mask): positional,
+        # since transformers renamed the second argument (input_embeds → inputs_embeds) within 5.x
         x = self.embedding_hidden_mapping_in(x)                                    # (B, T, H)
         for layer in self.layers:
             x = layer(x, mask)                                                     # (B, T, H)

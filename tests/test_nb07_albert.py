@@ -284,6 +284,54 @@ def test_exercise_checkers(capsys):
     assert out[5].endswith("correct") and "not quite" in out[6] and "not answered" in out[7]
 
 
+def test_factorised_embedding_counts_and_shapes():
+    module = al.FactorisedEmbedding(500, 15, 100)
+    assert n_params(module) == al.embedding_parameters(500, 100, 15) == 9_000
+    ids = torch.tensor([[5, 17, 42], [3, 0, 0]])                                # (B, T)
+    with torch.no_grad():
+        out = module(ids)                                                       # (B, T, H)
+        table = module.table.weight @ module.projection.weight.T                # (V, H)
+    assert out.shape == (2, 3, 100)
+    assert torch.allclose(table[ids], out, atol=1e-6)
+    assert int(torch.linalg.matrix_rank(table)) <= 15
+    assert n_params(al.FactorisedEmbedding(500, 15, 100, bias=True)) == 9_100
+    with pytest.raises(CourseError):
+        al.FactorisedEmbedding(500, 0, 100)
+
+
+def _stack_parameters(layers, hidden, ffn, sharing):
+    # an independent solution: build the stack on the meta device and count what it stores
+    config = AlbertConfig(vocab_size=10, embedding_size=hidden, hidden_size=hidden, num_hidden_layers=layers,
+                          num_attention_heads=1, intermediate_size=ffn)
+    with torch.device("meta"):
+        stack = al.SharedStackAlbert(config, sharing, projection=False)
+    return n_params(stack.layers)
+
+
+def test_exercise_stack_parameters(capsys):
+    from course_utils.checks.nb07 import STACK_CASES, _reference_stack_parameters
+
+    assert all(_stack_parameters(*case) == _reference_stack_parameters(*case) for case in STACK_CASES)
+    checks.exercise_stack_parameters(_stack_parameters)
+    assert "correct (8 cases" in capsys.readouterr().out
+
+    def assumes_4h(layers, hidden, ffn, sharing):          # wrong: ignores the ffn argument
+        return _reference_stack_parameters(layers, hidden, 4 * hidden, sharing)
+
+    checks.exercise_stack_parameters(assumes_4h)
+    out = capsys.readouterr().out
+    assert "case 5 of 8" in out and "Hint:" in out and "def " not in out
+
+    def stub(layers, hidden, ffn, sharing):
+        raise NotImplementedError("write stack_parameters")
+
+    for unfilled in (..., stub):
+        checks.reset_hints("stack_parameters")
+        checks.exercise_stack_parameters(unfilled)
+        out = capsys.readouterr().out
+        assert "not written yet" in out and "count how many" in out
+
+
 # ----------------------------------------------------------------------------------------------
 # the course/albert-mini recipe
 # ----------------------------------------------------------------------------------------------

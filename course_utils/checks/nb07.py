@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import grade
+from .core import grade, grade_function
 
 __all__ = ["EXERCISE_XLARGE", "EXERCISE_STACK", "exercise_embedding_params", "exercise_owned_blocks",
-           "exercise_stack_params"]
+           "exercise_stack_params", "exercise_stack_parameters"]
 
 # Exercise 1: ALBERT-xlarge's sizes (Lan et al. 2020, Table 1): V = 30,000, H = 2,048, E = 128.
 EXERCISE_XLARGE: dict[str, int] = {"vocab_size": 30000, "hidden": 2048, "embedding": 128}
@@ -71,3 +71,36 @@ def exercise_stack_params(answer: Any) -> None:
             verdict = False
     grade(verdict, True, "shared-FFN: 12 attention blocks of 4(H² + H) + 2H each, plus ONE feed-forward block "
           "of 2·H·FFN + FFN + H + 2H (LayerNorms included)", name="shared-FFN stack parameters")
+
+
+def _reference_stack_parameters(layers: int, hidden: int, ffn: int, sharing: str) -> int:
+    """Parameters a stack of ``layers`` encoder layers stores (no embeddings, no pooler) under ``sharing``."""
+    from ..albert import attention_parameters, ffn_parameters, owned_blocks
+
+    n_attention, n_ffn = owned_blocks(layers, sharing)
+    return n_attention * attention_parameters(hidden) + n_ffn * ffn_parameters(hidden, ffn)
+
+
+STACK_CASES: list[tuple[int, int, int, str]] = [
+    (12, 768, 3072, "not-shared"), (12, 768, 3072, "shared-attention"), (12, 768, 3072, "shared-FFN"),
+    (12, 768, 3072, "all-shared"),
+    (1, 32, 64, "not-shared"), (1, 32, 64, "all-shared"),      # one layer: sharing stores nothing less
+    (3, 16, 16, "shared-FFN"),                                  # an FFN as wide as H, not 4H
+    (24, 1024, 4096, "shared-attention"),
+]
+
+
+def exercise_stack_parameters(fn: Any) -> None:
+    """Notebook 07: ``stack_parameters(layers, hidden, ffn, sharing)``, the parameters a layer stack stores
+    per sharing mode, run against the reference on ``STACK_CASES``."""
+    hints = [
+        "the stack stores some attention blocks and some feed-forward blocks: first count how many distinct "
+        "blocks of each kind the sharing mode keeps (Exercise 2), then multiply each count by the size of one "
+        "block and add",
+        "one attention block: four H×H projections (query, key, value, output), each with a bias of H, plus a "
+        "LayerNorm (a scale and a shift of H each); one feed-forward block: H→F and F→H, each with its bias, "
+        "plus a LayerNorm of 2H",
+        "check the edge cases: with one layer every mode stores the same; the FFN width is the ffn argument "
+        "(not always 4H); 'shared-attention' keeps ONE attention block and one FFN per layer",
+    ]
+    grade_function(fn, _reference_stack_parameters, STACK_CASES, hints, name="stack_parameters")
