@@ -69,7 +69,7 @@ def softmax_with_temperature(logits: torch.Tensor, temperature: float = 1.0) -> 
     """softmax(z / T) over the last dimension: T = 1 is the usual softmax, T > 1 spreads the mass over
     more classes (a *softer* distribution), T → 0 puts it all on the argmax."""
     T = check_temperature(temperature)
-    return torch.softmax(torch.as_tensor(logits, dtype=torch.float32) / T, dim=-1)
+    return torch.softmax(torch.as_tensor(logits, dtype=torch.float32) / T, dim=-1)   # (..., C), sums to 1
 
 
 def soft_target_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float = 2.0

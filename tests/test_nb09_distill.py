@@ -434,3 +434,72 @@ def test_augment_bad_input_raises_course_error(kwargs):
         D.augment(["a good film"], _toy_vectors(), **kwargs)
     with pytest.raises(CourseError, match="at least one sentence"):
         D.augment([], _toy_vectors(), copies=1)
+
+
+def test_token_soft_target_loss_checker(capsys):
+    from course_utils.checks import nb09
+
+    def by_selection(student, teacher, mask, T):          # a correct alternative: the real tokens as (N, C) rows
+        real = mask.bool()
+        return D.soft_target_loss(student[real], teacher[real], T)
+
+    def padding_counts(student, teacher, mask, T):        # wrong: every position, padding included
+        return D.soft_target_loss(student.flatten(0, 1), teacher.flatten(0, 1), T)
+
+    def stub(student, teacher, mask, T):
+        raise NotImplementedError
+
+    checks.reset_hints("token-level soft-target loss")
+    checks.exercise_token_soft_target_loss(nb09._reference_token_soft_target_loss)
+    checks.exercise_token_soft_target_loss(by_selection)
+    checks.exercise_token_soft_target_loss(padding_counts)
+    checks.exercise_token_soft_target_loss(...)
+    checks.exercise_token_soft_target_loss(stub)
+    out = capsys.readouterr().out.splitlines()
+    assert "correct (6 cases" in out[0] and "correct (6 cases" in out[1]
+    assert "case 1 of 6" in out[2] and "(hint 1 of 3)" in out[3]
+    assert "not written yet" in out[4] and "(hint 1 of 3)" in out[4]
+    assert "not written yet" in out[5] and "(hint 1 of 3)" in out[5]
+    cases = nb09._token_soft_target_cases()
+    assert nb09._reference_token_soft_target_loss(*cases[2]).item() == pytest.approx(0.0, abs=1e-12)   # equal logits
+    assert not any(ch in " ".join(out) for ch in ("log_softmax(", "kl_div(", ".sum("))                  # no code in hints
+
+
+def test_sentence_cosine_loss_checker(capsys):
+    from course_utils.checks import nb09
+
+    def loop(student, teacher, mask):                     # a correct alternative: one sentence at a time
+        losses = []
+        for s, t, m in zip(student, teacher, mask.bool(), strict=True):
+            losses.append((1 - F.cosine_similarity(s[m], t[m], dim=-1)).mean())
+        return torch.stack(losses).mean()
+
+    def stub(student, teacher, mask):
+        raise NotImplementedError
+
+    checks.reset_hints("per-sentence cosine loss")
+    checks.exercise_sentence_cosine_loss(nb09._reference_sentence_cosine_loss)
+    checks.exercise_sentence_cosine_loss(loop)
+    checks.exercise_sentence_cosine_loss(D.hidden_cosine_loss)   # wrong: the token mean of the batch
+    checks.exercise_sentence_cosine_loss(...)
+    checks.exercise_sentence_cosine_loss(stub)
+    out = capsys.readouterr().out.splitlines()
+    assert "correct (6 cases" in out[0] and "correct (6 cases" in out[1]
+    assert "case 1 of 6" in out[2] and "(hint 1 of 3)" in out[3]
+    assert "not written yet" in out[4] and "not written yet" in out[5]
+    cases = nb09._sentence_cosine_cases()
+    assert nb09._reference_sentence_cosine_loss(*cases[2]).item() == pytest.approx(2.0)    # opposite directions
+    assert nb09._reference_sentence_cosine_loss(*cases[3]).item() == pytest.approx(0.0, abs=1e-12)   # scale ignored
+
+
+def test_temperature_payload_uses_the_given_softmax():
+    go = widgets.GO_EXAMPLE
+    calls = []
+
+    def mine(logits, T):
+        calls.append(T)
+        return D.softmax_with_temperature(logits, T)
+
+    assert widgets.temperature_payload(go["probs"], go["words"], [1, 2], softmax=mine) == \
+        widgets.temperature_payload(go["probs"], go["words"], [1, 2])
+    assert calls == [1.0, 2.0]

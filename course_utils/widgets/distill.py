@@ -9,7 +9,7 @@ draws one frame for one or several temperatures (the static fallback, and the no
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -30,13 +30,15 @@ GO_EXAMPLE: dict[str, Any] = {
 }
 
 
-def temperature_payload(probs: Sequence[float], words: Sequence[str], temperatures: Sequence[float]
+def temperature_payload(probs: Sequence[float], words: Sequence[str], temperatures: Sequence[float], *,
+                        softmax: Callable[[torch.Tensor, float], torch.Tensor] = softmax_with_temperature
                         ) -> dict[str, Any]:
     """The distribution ``probs`` re-shaped at each temperature: softmax(log p / T).
 
     At T = 1 it is ``probs`` itself. Returns the words, one distribution per temperature, its entropy in
     bits (log2 of the vocabulary size is the flattest possible), and the ratio between the second and
-    the last word: the "dark knowledge" that T makes visible.
+    the last word: the "dark knowledge" that T makes visible. ``softmax(logits, T)`` computes each
+    distribution (the notebook passes its own ``softmax_with_temperature``, so an edit there shows here).
     """
     p = np.asarray(probs, dtype=np.float64)
     if p.ndim != 1 or len(p) != len(words) or len(p) < 2:
@@ -48,7 +50,7 @@ def temperature_payload(probs: Sequence[float], words: Sequence[str], temperatur
     logits = torch.log(torch.tensor(p, dtype=torch.float32))                 # any logits with this softmax
     rows = []
     for T in temperatures:
-        q = softmax_with_temperature(logits, check_temperature(T)).double().numpy()
+        q = softmax(logits, check_temperature(T)).double().numpy()                # (C,)
         rows.append({
             "temperature": float(T),
             "probs": q.tolist(),
