@@ -24,7 +24,9 @@ from . import world
 from .errors import CourseError, require_choice, require_text
 from .world import COUNTRIES, GENDER_PAIRS, PAST_PAIRS, PEOPLE, PLURAL_PAIRS
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# The data files the course wrote ship inside the package (package data), so the loaders find them in a
+# clone and in an installed wheel alike (Colab installs the package without the repository).
+DATA_DIR = Path(__file__).resolve().parent / "course_data"
 
 # The notes' skip-gram example sentence (notebook 02) and neologism (notebook 03).
 COFFEE_SENTENCE = "하루 커피 최소 3잔은 마셔야 살 수 있어."
@@ -575,14 +577,14 @@ def course_corpus() -> CourseCorpus:
 
 
 # ----------------------------------------------------------------------------------------------
-# real data sets (gensim's test data; see data/README.md)
+# real data sets (gensim's test data; see course_utils/course_data/README.md)
 # ----------------------------------------------------------------------------------------------
 def korean_prose_lines() -> list[str]:
-    """``data/korean_prose.txt``: Korean prose written for the course (one sentence per line, everyday
+    """``course_data/korean_prose.txt``: Korean prose written for the course (one sentence per line, everyday
     topics; MIT). The neologism 킹받네 is deliberately not in it."""
     path = DATA_DIR / "korean_prose.txt"
     if not path.exists():
-        raise CourseError(f"{path} is missing: it ships with the course repository (data/korean_prose.txt)")
+        raise CourseError(f"{path} is missing: it ships inside the course_utils package: reinstall it (pip install --force-reinstall course_utils)")
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -645,7 +647,7 @@ NATURAL_SENTIMENT_SPLITS = ("train", "test")
 def _natural_sentiment_table() -> tuple[tuple[str, str, int, str], ...]:
     path = DATA_DIR / "sentiment_natural.tsv"
     if not path.exists():
-        raise CourseError(f"{path} is missing: it ships with the course repository (data/sentiment_natural.tsv)")
+        raise CourseError(f"{path} is missing: it ships inside the course_utils package: reinstall it (pip install --force-reinstall course_utils)")
     lines = path.read_text(encoding="utf-8").splitlines()
     if not lines or lines[0].split("\t") != ["split", "label", "phenomenon", "text"]:
         raise CourseError(f"{path}: expected the header 'split<TAB>label<TAB>phenomenon<TAB>text'")
@@ -662,7 +664,7 @@ def _natural_sentiment_table() -> tuple[tuple[str, str, int, str], ...]:
 
 
 def natural_sentiment_rows(split: str = "train") -> list[tuple[str, int, str]]:
-    """``data/sentiment_natural.tsv`` as (text, label, phenomenon): short reviews written for the course
+    """``course_data/sentiment_natural.tsv`` as (text, label, phenomenon): short reviews written for the course
     (label 1 positive, 0 negative; phenomenon ``plain``, ``negation`` or ``contrast`` says what decides the
     label). ``train`` is mostly plain; every ``test`` sentence is decided by negation or contrast and its
     sentiment keywords point the wrong way ("not bad at all", "pretty, but so boring")."""

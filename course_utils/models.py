@@ -305,7 +305,7 @@ class Recipe:
     loaders: dict[str, Callable[[Path], Any]]
     card: Card
     budget_s: float  # the time it is allowed on 2 CPU cores (DESIGN.md, "Time budget")
-    data_files: tuple[str, ...] = ()  # files under data/ the build reads: their bytes join the cache key
+    data_files: tuple[str, ...] = ()  # files in course_utils/course_data/ the build reads: their bytes join the cache key
 
     def cache_key(self) -> str:
         """Recipe name + version + corpus hash (+ the bytes of ``data_files``): a changed recipe, corpus or
@@ -316,7 +316,7 @@ class Recipe:
         for name in self.data_files:
             path = DATA_DIR / name
             if not path.is_file():
-                raise CourseError(f"{self.name} is built from {path}, which is missing (it ships in the repository's data/)")
+                raise CourseError(f"{self.name} is built from {path}, which is missing (it ships inside the course_utils package: reinstall it)")
             raw += f"|{name}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 

@@ -1,4 +1,4 @@
-"""The natural sentiment sentences written for the course (data/sentiment_natural.tsv).
+"""The natural sentiment sentences written for the course (course_utils/course_data/sentiment_natural.tsv).
 
 Train is mostly plain reviews; every test sentence is decided by negation or contrast, with its sentiment
 keywords pointing the wrong way, so keyword matching fails there.
