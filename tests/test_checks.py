@@ -230,3 +230,17 @@ def test_same_result_on_tuples_of_tensors_with_gradients_and_bool_versus_int():
         "Tensor of shape (4,) (torch.float32) = [0.0, 0.0, 0.0, 0.0])"
     assert _short(torch.tensor(float("nan"))) == "Tensor of shape () (torch.float32) = nan"
     assert _short(torch.zeros(3, 3)) == "Tensor of shape (3, 3) (torch.float32)"
+
+
+def test_every_teaching_notebook_has_a_function_exercise():
+    """Notebooks 01-10 each have an exercise whose solution is the body of a function the learner writes,
+    graded by a checker that runs it (the learner copy's stub raises NotImplementedError: first hint)."""
+    teaching = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb")) if not p.name.startswith("00")]
+    assert len(teaching) >= 10
+    for path in teaching:
+        bodies = [c.source for c in nbformat.read(path, as_version=4).cells
+                  if c.cell_type == "code" and "    # BEGIN SOLUTION" in c.source]
+        assert bodies, f"{path.name}: no implement-a-function exercise"
+        for body in bodies:
+            assert "raise NotImplementedError" in student.strip_solutions(body)
+            assert "checks.exercise_" in body, f"{path.name}: a function exercise without its checker call"

@@ -114,3 +114,8 @@ def test_cli_check_reports_and_fails_on_drift(tmp_path, capsys, monkeypatch):
     with pytest.raises(SystemExit):
         twins.main(["nonsense"])
     assert twins.check([nb], root=tmp_path)
+
+
+def test_every_teaching_notebook_has_twin_cells():
+    for nb in NOTEBOOKS[1:]:
+        assert twins.twin_cells(nb), f"{nb.name} has no twin cell"
