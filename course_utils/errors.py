@@ -43,3 +43,16 @@ def require_choice(value: object, what: str, choices: object) -> str:
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise CourseError(f"unknown {what} {value!r}; choose one of {known}.{hint}")
     return value
+
+
+def require_strings(value: object, what: str, max_items: int = 1_000) -> list[str]:
+    """Return ``value`` as a list if it is a list or tuple of at most ``max_items`` strings, else raise a
+    ``CourseError`` saying what to give instead."""
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise CourseError(f"{what} must be a list of strings, e.g. ['the', 'cat'], got {type(value).__name__}")
+    if not all(isinstance(item, str) for item in value):
+        bad = next(item for item in value if not isinstance(item, str))
+        raise CourseError(f"{what} must be a list of strings; one item is {type(bad).__name__}: {bad!r}")
+    if len(value) > max_items:
+        raise CourseError(f"{what} has {len(value):,} items; the limit is {max_items:,}: give fewer")
+    return list(value)

@@ -58,3 +58,78 @@ def test_models_and_data_loaders_answer_bad_input_with_a_course_error(call, need
     with pytest.raises(CourseError) as info:
         call()
     assert needle in str(info.value), str(info.value)
+
+
+BAD_VALUES = {"None": None, "a number": 42, "an object": Opaque(), "empty text": "", "an empty list": [],
+              "an over-long text": LONG}
+
+
+def _payload_calls(minilm, glove):
+    import torch
+
+    from course_utils import subword, widgets
+
+    tok, enc = minilm
+    bpe = subword.BPE.train(["low lower newest widest"] * 5, vocab_size=40)
+    return {
+        "tokens_payload text": lambda v: widgets.tokens_payload(v, {"WordPiece": tok}),
+        "parameter_calculator_payload sharing": lambda v: widgets.parameter_calculator_payload(sharing=v),
+        "attention_payload text": lambda v: widgets.attention_payload(v, tok, enc),
+        "attention_mask_payload tokens": lambda v: widgets.attention_mask_payload(v),
+        "attention_mask_payload kind": lambda v: widgets.attention_mask_payload(["a", "b"], kind=v),
+        "bpe_step_payload word": lambda v: widgets.bpe_step_payload(bpe, v, 1),
+        "decoding_payload tokens": lambda v: widgets.decoding_payload(torch.randn(5), v),
+        "temperature_payload words": lambda v: widgets.temperature_payload([0.5, 0.5], v, [1.0]),
+        "scatter_payload words": lambda v: widgets.scatter_payload(glove, v),
+        "neighbours_payload word": lambda v: widgets.neighbours_payload(glove, v),
+        "analogy_payload analogy": lambda v: widgets.analogy_payload(glove, v),
+        "explorer_payload words": lambda v: widgets.explorer_payload(glove, v),
+        "masking_payload text": lambda v: widgets.masking_payload(v, tok),
+    }
+
+
+def test_every_widget_payload_answers_bad_input_with_a_course_error(minilm, glove):
+    """The pure function behind each widget: every bad value for its main input is a CourseError."""
+    from course_utils import widgets
+
+    calls = _payload_calls(minilm, glove)
+    payloads = {name for name in widgets.__all__ if name.endswith("_payload")}
+    assert payloads == {call.split()[0] for call in calls}, "a new widget payload needs rows here"
+    failures = []
+    for name, call in calls.items():
+        for label, value in BAD_VALUES.items():
+            try:
+                call(value)
+                failures.append(f"{name} accepted {label}")
+            except CourseError as exc:
+                if not str(exc).strip():
+                    failures.append(f"{name}: empty message for {label}")
+            except Exception as exc:  # noqa: BLE001 - what the test is looking for
+                failures.append(f"{name} raised {type(exc).__name__} for {label}: {exc}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_checker_answers_bad_input_with_a_hint_or_a_course_error(capsys):
+    """An exercise checker never crashes on what a learner may pass: it prints a hint (the learner copy
+    keeps running) or raises a CourseError that says what kind of answer it wants."""
+    import inspect
+
+    from course_utils import checks
+
+    checkers = [name for name in checks.__all__ if name.startswith("exercise_")]
+    assert len(checkers) >= 30
+    failures = []
+    for name in checkers:
+        checker = getattr(checks, name)
+        n_args = len(inspect.signature(checker).parameters)
+        for label, value in {**BAD_VALUES, "...": ...}.items():
+            capsys.readouterr()
+            try:
+                checker(*[value] * n_args)
+                if "Hint" not in capsys.readouterr().out:
+                    failures.append(f"{name} printed no hint for {label}")
+            except CourseError:
+                pass
+            except Exception as exc:  # noqa: BLE001 - what the test is looking for
+                failures.append(f"{name} raised {type(exc).__name__} for {label}: {exc}")
+    assert not failures, "\n".join(failures)

@@ -244,3 +244,10 @@ def test_every_teaching_notebook_has_a_function_exercise():
         for body in bodies:
             assert "raise NotImplementedError" in student.strip_solutions(body)
             assert "checks.exercise_" in body, f"{path.name}: a function exercise without its checker call"
+
+
+def test_grade_does_not_take_an_empty_list_for_any_number(capsys):
+    assert not checks.grade([], 45, "count them", name="empty")
+    assert not checks.grade([45, 45], 45, "count them", name="two")
+    assert checks.grade([[1, 2]], [[1, 2]], "h", name="nested")
+    assert "not quite" in capsys.readouterr().out

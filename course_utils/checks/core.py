@@ -71,8 +71,11 @@ def grade(answer: Any, expected: Any, hint: Hints, *, name: str = "exercise") ->
         print(f"{name}: not answered yet. Hint: {_hint(hint, name, wrong=False)}")
         return False
     try:
-        ok = bool(np.all(np.asarray(answer) == np.asarray(expected))) if not isinstance(expected, str) \
-            else answer == expected
+        if isinstance(expected, str):
+            ok = answer == expected
+        else:  # same shape and values: an empty list is no answer to "how many?"
+            a, b = np.asarray(answer), np.asarray(expected)
+            ok = a.shape == b.shape and bool(np.all(a == b))
     except (ValueError, TypeError):
         ok = False
     if ok:

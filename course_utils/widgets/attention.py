@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import viz
-from ..errors import CourseError, require_text
+from ..errors import CourseError, require_strings, require_text
 from .core import show_figure
 
 __all__ = [
@@ -258,7 +258,7 @@ def attention_mask_payload(tokens: Sequence[str], kind: str = ATTENTION_MASK_KIN
 
     from ..transformer import causal_mask, padding_mask, scaled_dot_product_attention
 
-    tokens = list(tokens)
+    tokens = require_strings(tokens, "tokens", max_items=512)
     if not tokens:
         raise CourseError("no tokens: give at least one token (e.g. tokenizer.tokenize('The cat sat.'))")
     if kind not in ATTENTION_MASK_KINDS:

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from ..decoding import check_sampling_params, next_token_probs
+from ..errors import CourseError, require_strings
 from .core import show_figure
 
 __all__ = ["decoding_payload", "draw_decoding", "decoding_explorer"]
@@ -29,9 +30,10 @@ def decoding_payload(logits: torch.Tensor, tokens: Sequence[str], *, temperature
     non-zero probability, the mass the shown bars cover, and — with a ``seed`` — one sampled token.
     """
     check_sampling_params(temperature, top_k, top_p)
+    tokens = require_strings(tokens, "tokens (one string per vocabulary entry)", max_items=1_000_000)
     logits = torch.as_tensor(logits, dtype=torch.float32)
     if logits.dim() != 1 or len(tokens) != logits.shape[0]:
-        raise ValueError(f"need (V,) logits and V tokens, got {tuple(logits.shape)} and {len(tokens)}")
+        raise CourseError(f"need (V,) logits and V tokens, got {tuple(logits.shape)} and {len(tokens)}")
     original = torch.softmax(logits, dim=-1)
     adjusted = next_token_probs(logits, temperature, top_k, top_p)
     order = torch.argsort(original, descending=True)[:show].tolist()

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..distill import check_temperature, softmax_with_temperature
-from ..errors import CourseError
+from ..errors import CourseError, require_strings
 from .core import show_figure
 
 __all__ = ["GO_EXAMPLE", "temperature_payload", "draw_temperature", "temperature_explorer"]
@@ -40,6 +40,7 @@ def temperature_payload(probs: Sequence[float], words: Sequence[str], temperatur
     the last word: the "dark knowledge" that T makes visible. ``softmax(logits, T)`` computes each
     distribution (the notebook passes its own ``softmax_with_temperature``, so an edit there shows here).
     """
+    words = require_strings(words, "words", max_items=1_000)
     p = np.asarray(probs, dtype=np.float64)
     if p.ndim != 1 or len(p) != len(words) or len(p) < 2:
         raise CourseError(f"need one probability per word (at least two), got {len(p)} and {len(words)} words")

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..embeddings import WordVectors, as_word_vectors, pca_2d
-from ..errors import CourseError, require_text
+from ..errors import CourseError, require_strings, require_text
 from .core import show_figure
 
 __all__ = [
@@ -58,7 +58,8 @@ def scatter_payload(vectors: Any, words: list[str] | str) -> dict[str, Any]:
     words that all have vectors.
     """
     wv = _vectors(vectors)
-    words = parse_word_list(words) if isinstance(words, str) else list(dict.fromkeys(words))
+    words = parse_word_list(words) if isinstance(words, str) else \
+        list(dict.fromkeys(require_strings(words, "the words", max_items=200)))
     if len(words) < 2:
         raise CourseError(f"choose at least 2 different words for the map (got {len(words)}): "
                           "e.g. 'king, queen, man, woman'")
@@ -75,7 +76,13 @@ def neighbours_payload(vectors: Any, word: str, k: int = 5) -> list[tuple[str, f
 
 def analogy_payload(vectors: Any, analogy: str | tuple[str, str, str], k: int = 5) -> dict[str, Any]:
     """Solve 'b - a + c' (a string, or the tuple (a, b, c)): ``{"a", "b", "c", "answers"}``."""
-    a, b, c = parse_analogy(analogy) if isinstance(analogy, str) else analogy
+    if isinstance(analogy, str):
+        a, b, c = parse_analogy(analogy)
+    else:
+        parts = require_strings(analogy, "the analogy", max_items=3)
+        if len(parts) != 3:
+            raise CourseError(f"an analogy has three words (a - b + c), got {len(parts)}: e.g. 'king - man + woman'")
+        a, b, c = parts
     return {"a": a, "b": b, "c": c, "answers": _vectors(vectors).analogy(a, b, c, k)}
 
 
@@ -87,7 +94,8 @@ def explorer_payload(vectors: Any, words: str | list[str], *, neighbours_of: str
     first word. Raises ``CourseError`` (with a message that says what to fix) on bad input.
     """
     wv = _vectors(vectors)
-    chosen = parse_word_list(words) if isinstance(words, str) else list(dict.fromkeys(words))
+    chosen = parse_word_list(words) if isinstance(words, str) else \
+        list(dict.fromkeys(require_strings(words, "the words", max_items=200)))
     if len(chosen) < 2:
         raise CourseError(f"choose at least 2 different words for the map (got {len(chosen)}): "
                           "e.g. 'king, queen, man, woman'")
