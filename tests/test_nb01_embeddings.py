@@ -157,7 +157,7 @@ def test_unknown_word_gets_suggestions(glove_wv):
 def test_google_analogies_top30k_match_gensim_and_assets_note(glove_wv):
     result = embeddings.analogy_accuracy(glove_wv.restrict(30_000), data.google_analogies())
     assert sum(result.total.values()) + result.skipped == 19_544
-    assert round(result.accuracy, 3) == 0.497  # notes/ASSETS.md: questions-words (top 30k) 0.497
+    assert round(result.accuracy, 3) == 0.497  # questions-words over the 30k most frequent words
     semantic = [c for c in result.total if embeddings.is_semantic_section(c)]
     assert len(semantic) == 5 and len(result.total) == 14
 

@@ -139,7 +139,7 @@ def test_from_bert_maps_every_weight_and_param_counts_agree(minilm, ours):
     pooler = sum(p.numel() for n, p in bert.named_parameters() if n.startswith("pooler."))
     assert tr.count_params(ours) + pooler == sum(p.numel() for p in bert.parameters())
     assert tr.count_params(ours.layers[0]) == tr.layer_param_formula(384, 1536) == 1_774_464
-    assert tr.layer_param_formula(768, 3072) == 7_087_872  # BERT-base, PAPERS.md
+    assert tr.layer_param_formula(768, 3072) == 7_087_872  # one BERT-base layer (BertModel(BertConfig()) counts the same)
     big = tr.EncoderLayer(tr.EncoderConfig(d_model=768, n_heads=12, d_ff=3072))
     assert tr.count_params(big) == tr.layer_param_formula(768, 3072)
 
