@@ -55,29 +55,20 @@ def _outside_env(site: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(site), "COURSE_MODELS": "local", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
-def test_the_wheel_carries_the_data_and_every_loader_reads_it(wheel_site, tmp_path):
-    out = subprocess.run([sys.executable, "-c", READ_EVERY_DATA_SET], cwd=tmp_path, env=_outside_env(wheel_site),
-                         capture_output=True, text=True)
+def _read_every_data_set(cwd: Path, env: dict[str, str]) -> dict[str, object]:
+    out = subprocess.run([sys.executable, "-c", READ_EVERY_DATA_SET], cwd=cwd, env=env, capture_output=True,
+                         text=True)
     assert out.returncode == 0, out.stderr[-3000:]
-    counts = json.loads(out.stdout.strip().splitlines()[-1])
-    assert counts.pop("package").startswith(str(wheel_site))         # the installed copy, not the checkout
-    assert counts.pop("distil cache key")                               # a recipe that reads a data file
-    from course_utils import data
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
-    assert counts == {
-        "korean_prose_lines": len(data.korean_prose_lines()),
-        "natural_sentiment train": len(data.natural_sentiment("train")),
-        "natural_sentiment test": len(data.natural_sentiment("test")),
-        "natural_sentiment_rows test": len(data.natural_sentiment_rows("test")),
-        "course_corpus sentences": len(data.course_corpus().sentences()),
-        "lee_corpus": len(data.lee_corpus()),
-        "pang_lee_polarity": len(data.pang_lee_polarity()),
-        "google_analogies": len(data.google_analogies()),
-        "wordsim353": len(data.word_similarity("wordsim353")),
-        "simlex999": len(data.word_similarity("simlex999")),
-        "kiwipiepy_doc_lines": len(data.kiwipiepy_doc_lines()),
-    }
-    assert counts["korean_prose_lines"] > 500 and counts["natural_sentiment test"] == 260
+
+def test_the_wheel_carries_the_data_and_every_loader_reads_it(wheel_site, tmp_path):
+    installed = _read_every_data_set(tmp_path, _outside_env(wheel_site))
+    checkout = _read_every_data_set(ROOT, {**os.environ, "COURSE_MODELS": "local"})
+    assert installed.pop("package").startswith(str(wheel_site))        # the installed copy, not the checkout
+    assert checkout.pop("package").startswith(str(ROOT))
+    assert installed == checkout                                        # the same data, the same cache key
+    assert installed["korean_prose_lines"] > 500 and installed["natural_sentiment test"] == 260
 
 
 def test_notebook_03_runs_against_the_wheel_in_an_empty_folder(wheel_site, tmp_path):
