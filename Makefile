@@ -6,6 +6,7 @@
 #   make bench    benchmarks: notebook run times and peak memory, word2vec speed, the distillation table
 #   make student  learner copies of the notebooks (solutions removed) in student/ (committed)
 #   make sync     rewrite the notebooks' twin cells (# twin: course_utils.X) from the package
+#   make compat   the unit tests and notebook 06 on Python 3.12 with the newest transformers and at the floor
 #   make lint     ruff over the package, tests, tools and benchmarks
 PYTHON ?= python3
 VENV ?= .venv
@@ -13,7 +14,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.course-installed
 export COURSE_MODELS ?= local
 
-.PHONY: setup lab test execute models bench student sync lint
+.PHONY: setup lab test execute models bench student sync compat lint
 
 setup: $(STAMP)
 
@@ -46,6 +47,9 @@ student: setup
 
 sync: setup
 	$(PY) -m course_utils.twins write
+
+compat:
+	bash tools/compat.sh
 
 lint: setup
 	$(VENV)/bin/ruff check course_utils tests tools benchmarks
