@@ -67,10 +67,11 @@ BAD_VALUES = {"None": None, "a number": 42, "an object": Opaque(), "empty text":
 def _payload_calls(minilm, glove):
     import torch
 
-    from course_utils import subword, widgets
+    from course_utils import knowledge, subword, widgets
 
     tok, enc = minilm
     bpe = subword.BPE.train(["low lower newest widest"] * 5, vocab_size=40)
+    kg = knowledge.KnowledgeGraph(knowledge.build_triples())
     return {
         "tokens_payload text": lambda v: widgets.tokens_payload(v, {"WordPiece": tok}),
         "parameter_calculator_payload sharing": lambda v: widgets.parameter_calculator_payload(sharing=v),
@@ -85,6 +86,8 @@ def _payload_calls(minilm, glove):
         "analogy_payload analogy": lambda v: widgets.analogy_payload(glove, v),
         "explorer_payload words": lambda v: widgets.explorer_payload(glove, v),
         "masking_payload text": lambda v: widgets.masking_payload(v, tok),
+        "kg_query_payload start": lambda v: widgets.kg_query_payload(kg, v, ["capital_of"]),
+        "kg_query_payload relations": lambda v: widgets.kg_query_payload(kg, "Paris", v),
     }
 
 

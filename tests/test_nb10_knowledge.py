@@ -232,3 +232,22 @@ def test_ernie_mini_is_registered():
     recipe = models.RECIPES["course/ernie-mini"]
     assert recipe.budget_s <= 90
     assert "course/ernie-mini" in models.REGISTRY
+
+
+def test_query_explorer_payload_follows_the_chain_and_stops_where_it_breaks(kg):
+    from course_utils import widgets
+
+    p = widgets.kg_query_payload(kg, "Paris", ["capital_of", "language", widgets.STOP])
+    assert p["relations"] == ["capital_of", "language"]
+    assert p["hops"] == [[("Paris", "capital_of", "France")], [("France", "language", "French")]]
+    assert p["answers"] == ["French"]
+    broken = widgets.kg_query_payload(kg, "Paris", ["home_of", "lives_in", "language"])
+    assert broken["frontiers"][-1] == [] and broken["answers"] == []
+    for bad in (("Atlantis", ["capital"]), ("Paris", ["currency"]), ("Paris", [widgets.STOP]), ("Paris", "capital")):
+        with pytest.raises(CourseError):
+            widgets.kg_query_payload(kg, *bad)
+    fig = widgets.draw_kg_query(p)
+    assert "Paris -> capital_of -> language: 1 answer (French)" in fig.axes[0].get_title()
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
