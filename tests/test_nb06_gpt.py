@@ -173,6 +173,7 @@ def test_decoding_explorer_renders_without_kernel():
     box = widgets.decoding_explorer(logits, [f"t{i}" for i in range(20)])
     sliders, button, out = box.children
     assert len(out.outputs) == 1
+    assert all(s.style.description_width == "7em" for s in sliders.children)   # "temperature" is not cut off
     sliders.children[1].value = 3                       # top-k slider
     assert len(out.outputs) == 1
     button.click()

@@ -80,9 +80,10 @@ def decoding_explorer(logits: torch.Tensor, tokens: Sequence[str], *, context: s
     """Sliders for temperature, top-k (0 = off) and top-p; a button draws a sample from the result."""
     import ipywidgets as w
 
-    temperature = w.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1, description="temperature")
-    top_k = w.IntSlider(value=0, min=0, max=50, description="top-k (0 off)")
-    top_p = w.FloatSlider(value=1.0, min=0.05, max=1.0, step=0.05, description="top-p")
+    labels = {"description_width": "7em"}   # wide enough for "temperature" and "top-k (0 off)", not cut off
+    temperature = w.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1, description="temperature", style=labels)
+    top_k = w.IntSlider(value=0, min=0, max=50, description="top-k (0 off)", style=labels)
+    top_p = w.FloatSlider(value=1.0, min=0.05, max=1.0, step=0.05, description="top-p", style=labels)
     button = w.Button(description="sample")
     out = w.Output()
     draws = {"n": 0}
