@@ -390,12 +390,14 @@ class AnalogyResult:
         return [(c, self.correct[c], n, self.correct[c] / n) for c, n in self.total.items()]
 
 
-def analogy_accuracy(vectors: Any, questions: Iterable[Sequence[str]], *, max_batch: int = 512) -> AnalogyResult:
+def analogy_accuracy(vectors: Any, questions: Iterable[Sequence[str]], *, max_batch: int = 512,
+                     exclude_inputs: bool = True) -> AnalogyResult:
     """3CosAdd accuracy (Mikolov et al. 2013): for a:b :: c:d, is d the nearest word to b − a + c?
 
     ``questions`` are (a, b, c, d[, category]) tuples such as ``data.Analogy``. Questions with a word
-    outside the vocabulary are skipped (counted in ``skipped``); a, b and c are never answers. Scores are
-    computed in float64 so the result does not depend on the CPU's float32 rounding.
+    outside the vocabulary are skipped (counted in ``skipped``); a, b and c are never answers unless
+    ``exclude_inputs=False`` (to show why the usual protocol leaves them out). Scores are computed in
+    float64 so the result does not depend on the CPU's float32 rounding.
     """
     wv = as_word_vectors(vectors)
     unit = _unit_rows(np.asarray(wv.vectors, dtype=np.float64))          # (V, D)
@@ -418,7 +420,8 @@ def analogy_accuracy(vectors: Any, questions: Iterable[Sequence[str]], *, max_ba
         query = unit[ids[:, 1]] - unit[ids[:, 0]] + unit[ids[:, 2]]             # (B, D)
         scores = query @ unit.T                                                  # (B, V)
         rows = np.arange(len(chunk))[:, None]
-        scores[rows, ids] = -np.inf                                              # never answer a, b or c
+        if exclude_inputs:
+            scores[rows, ids] = -np.inf                                          # never answer a, b or c
         best = scores.argmax(axis=1)                                             # (B,)
         for (quad, category), guess in zip(chunk, best, strict=True):
             total[category] = total.get(category, 0) + 1

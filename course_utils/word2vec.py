@@ -13,6 +13,7 @@ fast trainer: skip-gram or CBOW, negative sampling or a full softmax, in PyTorch
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -31,7 +32,8 @@ from .train import History
 __all__ = [
     "skipgram_pairs", "cbow_examples", "Vocab", "window_pairs", "cbow_windows", "noise_probabilities",
     "noise_table", "discard_probabilities", "subsample_mask", "SkipGramNS", "SkipGramSoftmax", "CBOWNS",
-    "Word2VecConfig", "Word2VecResult", "train_word2vec", "negative_sampling_loss",
+    "Word2VecConfig", "Word2VecResult", "train_word2vec", "negative_sampling_loss", "huffman_tree",
+    "hs_probability",
 ]
 
 
@@ -196,6 +198,52 @@ def noise_table(counts: Sequence[int] | np.ndarray, size: int = 1_000_000, power
     cumulative = np.cumsum(noise_probabilities(counts, power))          # (V,)
     slots = (np.arange(size) + 0.5) / size                              # (size,) evenly spaced in (0, 1)
     return np.minimum(np.searchsorted(cumulative, slots), len(cumulative) - 1)
+
+
+def huffman_tree(counts: Sequence[int] | np.ndarray) -> tuple[list[list[int]], list[list[int]]]:
+    """word2vec's Huffman tree over the vocabulary (Mikolov et al. 2013a, §3.1): frequent words get short codes.
+
+    Returns, for each word, its ``code`` (the 0/1 turns from the root down to the word) and its ``path`` (the
+    inner nodes it passes, root first). The V − 1 inner nodes are numbered 0 … V − 2; the root is V − 2.
+    """
+    counts = _check_counts(counts)
+    V = len(counts)
+    if V < 2:
+        raise CourseError("a Huffman tree needs at least 2 words")
+    heap = [(float(n), node) for node, n in enumerate(counts)]          # leaves 0..V-1, inner nodes V..2V-2
+    heapq.heapify(heap)
+    parent = np.zeros(2 * V - 1, dtype=np.int64)
+    turn = np.zeros(2 * V - 1, dtype=np.int64)
+    for inner in range(V, 2 * V - 1):                                   # merge the two rarest, V − 1 times
+        count_0, node_0 = heapq.heappop(heap)
+        count_1, node_1 = heapq.heappop(heap)
+        parent[node_0], turn[node_0] = inner, 0
+        parent[node_1], turn[node_1] = inner, 1
+        heapq.heappush(heap, (count_0 + count_1, inner))
+    root = 2 * V - 2
+    codes, paths = [], []
+    for word in range(V):
+        code, path, node = [], [], word
+        while node != root:                                             # climb to the root, then reverse
+            code.append(int(turn[node]))
+            path.append(int(parent[node]) - V)
+            node = parent[node]
+        codes.append(code[::-1])
+        paths.append(path[::-1])
+    return codes, paths
+
+
+def hs_probability(center: torch.Tensor, inner: torch.Tensor, code: Sequence[int], path: Sequence[int]) -> torch.Tensor:
+    """Hierarchical softmax: P(w | c) = Π over the inner nodes n on w's path of σ(±u_n·v_c).
+
+    center (D,) is v_c; inner (V − 1, D) holds one vector u_n per inner node; a 0 turn takes σ(u_n·v_c), a 1
+    turn σ(−u_n·v_c) (word2vec.c's convention). At every node the two turns sum to 1, so P sums to 1 over V.
+    """
+    if len(code) != len(path) or not code:
+        raise CourseError("code and path must be non-empty and of the same length (from huffman_tree)")
+    signs = 1.0 - 2.0 * torch.tensor(code, dtype=center.dtype)          # (L,) +1 for a 0 turn, −1 for a 1
+    scores = inner[torch.tensor(path)] @ center                         # (L,) u_n·v_c along the path
+    return torch.sigmoid(signs * scores).prod()                         # ()
 
 
 def discard_probabilities(counts: Sequence[int] | np.ndarray, t: float = 1e-3) -> np.ndarray:

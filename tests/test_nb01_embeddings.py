@@ -162,6 +162,16 @@ def test_google_analogies_top30k_match_gensim_and_assets_note(glove_wv):
     assert len(semantic) == 5 and len(result.total) == 14
 
 
+def test_analogy_without_excluding_the_inputs():
+    # b − a + c lands nearest to c here: excluded, the answer is d; not excluded, it is c
+    wv = embeddings.WordVectors(["a", "b", "c", "d", "e"], np.array(
+        [[1.0, 0.0, 0.0], [1.0, 0.2, 0.0], [0.0, 0.0, 1.0], [0.0, 0.5, 1.0], [-1.0, 0.0, 0.0]]))
+    question = [("a", "b", "c", "d", "toy")]
+    assert embeddings.analogy_accuracy(wv, question).accuracy == 1.0
+    kept = embeddings.analogy_accuracy(wv, question, exclude_inputs=False)
+    assert kept.accuracy == 0.0 and kept.predictions[0][1] == "c"
+
+
 def test_wordsim353_spearman(glove_wv):
     rho, used, skipped = embeddings.similarity_correlation(glove_wv, data.word_similarity("wordsim353"))
     assert round(rho, 3) == 0.503 and used == 353 and skipped == 0

@@ -54,6 +54,62 @@ def test_vectorised_pairs_equal_the_loop(sentences, window):
     assert got == want
 
 
+# ----------------------------------------------------------------------------------------------
+# hierarchical softmax
+# ----------------------------------------------------------------------------------------------
+def test_huffman_tree_small_example_exactly():
+    codes, paths = w2v.huffman_tree([5, 3, 2, 1])
+    assert codes == [[0], [1, 0], [1, 1, 1], [1, 1, 0]]
+    assert paths == [[2], [2, 1], [2, 1, 0], [2, 1, 0]]
+
+
+@settings(deadline=None, max_examples=40, derandomize=True)
+@given(st.lists(st.integers(1, 1000), min_size=2, max_size=60))
+def test_huffman_codes_are_prefix_free_complete_and_optimal(counts):
+    codes, paths = w2v.huffman_tree(counts)
+    words = ["".join(map(str, c)) for c in codes]
+    assert all(len(c) == len(p) >= 1 for c, p in zip(codes, paths, strict=True))
+    assert all(p[0] == len(counts) - 2 for p in paths)                   # every path starts at the root
+    assert not any(a != b and b.startswith(a) for a in words for b in words)  # prefix-free
+    assert sum(2.0 ** -len(c) for c in codes) == pytest.approx(1.0)      # a full binary tree (Kraft equality)
+    # frequent words never get longer codes than rarer ones
+    order = np.argsort(counts, kind="stable")
+    lengths = np.array([len(c) for c in codes])[order]
+    assert all(lengths[i] >= lengths[j] for i in range(len(order)) for j in range(i + 1, len(order))
+               if counts[order[i]] < counts[order[j]])
+
+
+def test_huffman_mean_code_length_equals_gensims():
+    from gensim.models import Word2Vec
+
+    sentences = data.course_corpus().tokenized()
+    vocab = w2v.Vocab.build(sentences)
+    codes, _ = w2v.huffman_tree(vocab.counts)
+    model = Word2Vec(vector_size=4, hs=1, negative=0, min_count=1)
+    model.build_vocab(sentences)
+    ours = np.array([len(c) for c in codes])
+    theirs = np.array([len(model.wv.get_vecattr(w, "code")) for w in vocab.words])
+    # ties may be broken differently, but every Huffman tree has the same minimal mean length
+    assert (ours * vocab.counts).sum() == (theirs * vocab.counts).sum()
+
+
+def test_hs_probabilities_sum_to_one_and_bad_input():
+    codes, paths = w2v.huffman_tree([40, 30, 10, 8, 5, 4, 2, 1])
+    gen = torch.Generator().manual_seed(0)
+    inner = torch.randn(7, 6, generator=gen, dtype=torch.float64)
+    center = torch.randn(6, generator=gen, dtype=torch.float64)
+    probabilities = [w2v.hs_probability(center, inner, c, p).item() for c, p in zip(codes, paths, strict=True)]
+    assert sum(probabilities) == pytest.approx(1.0, abs=1e-12) and min(probabilities) > 0
+    # a 0 turn at the root is σ(u_root·v), the first factor of every word that starts with 0
+    assert w2v.hs_probability(center, inner, [0], [6]).item() == pytest.approx(torch.sigmoid(inner[6] @ center).item())
+    with pytest.raises(CourseError, match="same length"):
+        w2v.hs_probability(center, inner, [0, 1], [6])
+    with pytest.raises(CourseError, match="at least 2 words"):
+        w2v.huffman_tree([5])
+    with pytest.raises(CourseError, match="positive word counts"):
+        w2v.huffman_tree([3, 0])
+
+
 def test_reduced_window_gives_a_subset_with_every_distance_1_pair():
     sentences = data.course_corpus().tokenized()[:200]
     vocab = w2v.Vocab.build(sentences)
