@@ -144,6 +144,20 @@ def test_byte_bpe_with_gpt2_files_matches_gpt2_on_mixed_text(gpt2_ours, gpt2_tok
 
 
 @PROPERTY
+@given(text=st.one_of(MIXED, st.text(st.characters(exclude_categories=("Cs", "Cn")), max_size=60)))
+def test_gpt2_split_pattern_is_tokenizers_byte_level_pre_tokenizer(gpt2_tok, text):
+    """Notebook 03 shows GPT-2's regex split next to tokenizers' ByteLevel pre-tokenizer: the same chunks.
+    (Characters unassigned in Python's Unicode database are left out: ``regex`` and the Rust library may
+    know newer Unicode versions than each other, and classify a newly assigned letter differently.)"""
+    import regex
+
+    to_byte = {c: b for b, c in subword.bytes_to_unicode().items()}
+    chunks = gpt2_tok.backend_tokenizer.pre_tokenizer.pre_tokenize_str(text)
+    theirs = [bytes(to_byte[c] for c in chunk).decode("utf-8") for chunk, _ in chunks]
+    assert regex.findall(subword.GPT2_SPLIT_PATTERN, text) == theirs
+
+
+@PROPERTY
 @given(text=ANY_TEXT)
 def test_gpt2_byte_bpe_round_trips_any_text(gpt2_ours, text):
     ids = gpt2_ours.encode(text)

@@ -10,7 +10,7 @@ from .core import grade, grade_function
 
 __all__ = ["BPE_EXERCISE_WORDS", "WORDPIECE_EXERCISE_VOCAB", "WORDPIECE_EXERCISE_WORD", "BYTES_EXERCISE_TEXT",
            "exercise_bpe_merge", "exercise_bpe_merge_step", "exercise_gpt2_tokens_to_text",
-           "exercise_longest_match", "exercise_wordpiece", "exercise_utf8_bytes"]
+           "exercise_longest_match", "exercise_wordpiece", "exercise_utf8_bytes", "exercise_unigram_viterbi"]
 
 # word -> frequency: the toy corpus of the Hugging Face LLM course's BPE chapter
 BPE_EXERCISE_WORDS = {"hug": 10, "pug": 5, "pun": 12, "bun": 4, "hugs": 5}
@@ -201,3 +201,38 @@ def exercise_utf8_bytes(answer: Any) -> None:
         "byte-level BPE starts from one symbol per UTF-8 byte, not per character",
         "a Hangul syllable takes 3 UTF-8 bytes, an ASCII space 1 and most emoji 4: add them up",
     ], name="UTF-8 bytes")
+
+
+def _reference_best_segmentation(word: str, log_probs: dict[str, float]) -> list[str]:
+    from ..unigram import viterbi
+
+    return viterbi(word, log_probs)[0] if word else []
+
+
+# log-probabilities with no ties between segmentations; the greedy longest-first split is wrong for several words
+_UNIGRAM_PIECES = {"▁": -3.0, "a": -2.0, "b": -2.5, "c": -6.0, "ab": -2.2, "▁a": -2.9, "ba": -3.1, "aba": -4.0,
+                   "▁ab": -5.5, "abab": -9.0, "▁킹": -7.0, "킹": -6.5, "받": -4.1, "네": -3.3, "받네": -9.5}
+
+
+def _unigram_viterbi_cases() -> list[Any]:
+    return [
+        ("▁abab", _UNIGRAM_PIECES),     # '▁' + 'ab' + 'ab' beats the longest first piece '▁ab'
+        ("abab", _UNIGRAM_PIECES),      # the whole word is a piece, but two pieces are more probable
+        ("▁ababa", _UNIGRAM_PIECES),
+        ("abcab", _UNIGRAM_PIECES),
+        ("▁킹받네", _UNIGRAM_PIECES),   # Korean
+        ("b", _UNIGRAM_PIECES),         # one character
+        ("", _UNIGRAM_PIECES),          # an empty word has no pieces
+    ]
+
+
+def exercise_unigram_viterbi(fn: Any) -> None:
+    """``fn(word, log_probs)`` -> pieces: the most probable segmentation under a Unigram model."""
+    grade_function(fn, _reference_best_segmentation, _unigram_viterbi_cases(), [
+        "dynamic programming over end positions: best[end] is the highest total log-probability of any split "
+        "of word[:end], with best[0] = 0 (and minus infinity where no split exists yet)",
+        "for each end, try every start before it whose piece word[start:end] is in log_probs: best[start] + "
+        "log_probs[piece] may improve best[end]; remember which start gave the best (a back-pointer)",
+        "after the loop, follow the back-pointers from len(word) back to 0, collecting the pieces, then reverse "
+        "them; taking the longest piece first is not the answer when shorter pieces are more probable together",
+    ], name="Unigram Viterbi")
