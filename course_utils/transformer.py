@@ -2,7 +2,8 @@
 
 One class per idea, nanoGPT style: ``MultiHeadAttention``, ``FeedForward``, ``EncoderLayer`` (post-LN, as
 in BERT), ``Embeddings`` and ``Encoder``; plus the functions they stand on: ``scaled_dot_product_attention``,
-the masks (``padding_mask``, ``causal_mask``) and ``sinusoidal_positions``. ``Encoder.from_bert`` copies the
+the masks (``padding_mask``, ``causal_mask``), ``sinusoidal_positions`` and rotary positions
+(``rope_cos_sin``, ``apply_rope``, as Llama/SmolLM2 use them). ``Encoder.from_bert`` copies the
 weights of a ``transformers`` ``BertModel`` (e.g. MiniLM) into these modules and checks that every weight
 found a place, so the same code runs real pretrained weights.
 
@@ -26,7 +27,8 @@ import torch.nn.functional as F
 from .errors import CourseError
 
 __all__ = [
-    "scaled_dot_product_attention", "padding_mask", "causal_mask", "sinusoidal_positions",
+    "scaled_dot_product_attention", "padding_mask", "causal_mask", "sinusoidal_positions", "rope_cos_sin",
+    "apply_rope",
     "EncoderConfig", "MultiHeadAttention", "FeedForward", "EncoderLayer", "Embeddings", "Encoder",
     "EncoderOutput", "bert_weight_names", "layer_param_formula", "count_params",
 ]
@@ -80,6 +82,28 @@ def sinusoidal_positions(T: int, d_model: int) -> torch.Tensor:
     pe[:, 0::2] = torch.sin(angle)
     pe[:, 1::2] = torch.cos(angle)
     return pe.float()                                                 # (T, d_model)
+
+
+def rope_cos_sin(positions: torch.Tensor, head_dim: int, theta: float = 10000.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rotary position embedding (Su et al. 2021): the cosines and sines of the angles m · θ^(-2i/d) for
+    every position m in ``positions`` (..., T) and every pair i < d/2, each (..., T, head_dim). Channel i
+    and channel i + d/2 form pair i (the "rotate half" layout of GPT-NeoX and Llama), so both halves repeat
+    the same d/2 angles."""
+    if head_dim % 2:
+        raise CourseError(f"head_dim must be even for rotation pairs, got {head_dim}")
+    inv_freq = 1.0 / theta ** (torch.arange(0, head_dim, 2).float() / head_dim)  # (d/2,): fast to slow
+    angles = positions.float()[..., None] * inv_freq                  # (..., T, d/2)
+    angles = torch.cat([angles, angles], dim=-1)                      # (..., T, d)
+    return angles.cos(), angles.sin()
+
+
+def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Rotate every pair (x_i, x_{i+d/2}) of ``x`` (..., T, d) by its position's angle:
+    (x_i, x_{i+d/2}) -> (x_i cos − x_{i+d/2} sin, x_{i+d/2} cos + x_i sin)."""
+    half = x.shape[-1] // 2
+    x1, x2 = x[..., :half], x[..., half:]                             # (..., T, d/2) each
+    rotated = torch.cat([-x2, x1], dim=-1)                            # (..., T, d)
+    return x * cos + rotated * sin                                    # (..., T, d)
 
 
 # ----------------------------------------------------------------------------------------------
