@@ -37,6 +37,7 @@ TASKS: dict[str, str] = {
     "pretraining": "AutoModelForPreTraining",
     "sequence-classification": "AutoModelForSequenceClassification",
     "vectors": "gensim KeyedVectors",
+    "runs": "a course recipe's set of small comparison runs (course models only)",
 }
 
 _announced: set[tuple[str, str, str]] = set()
@@ -171,6 +172,7 @@ def smollm2_path() -> Path:
         if (folder / "DONE").exists():  # another process converted it while this one waited
             return folder
         print(f"converting {gguf.name} to float32 once (≈30 s) -> {folder}")
+        start = time.perf_counter()
         tmp = folder.with_name(folder.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
@@ -180,7 +182,7 @@ def smollm2_path() -> Path:
             del model.config.quantization_config
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-        (tmp / "DONE").write_text(f"dequantised from {gguf}\n")
+        (tmp / "DONE").write_text(f"dequantised from {gguf} in {time.perf_counter() - start:.1f} s\n")
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)
     return folder

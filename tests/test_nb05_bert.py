@@ -493,3 +493,25 @@ def test_exercise_hints_are_stepped_and_hold_no_code(capsys):
     core.reset_hints()
     for hint in hints:                                      # ideas, shapes and edge cases; no code spelled out
         assert not any(code in hint for code in ("torch.", "F.", ".append", "range(", "log_softmax(", "gather"))
+
+
+# ----------------------------------------------------------------------------------------------
+# the mask-rate sweep (course/bert-mask-rates)
+# ----------------------------------------------------------------------------------------------
+def test_mask_rate_recipe_pieces(minilm, tiny_mlm):
+    from course_utils.recipes import mask_rate
+
+    tok, _ = minilm
+    assert mask_rate.run_name(0.05, 0) == "rate05-seed0" and mask_rate.run_name(0.4, 1) == "rate40-seed1"
+    assert "course/bert-mask-rates" in models.RECIPES and models.RECIPES["course/bert-mask-rates"].budget_s <= 90
+    first = mask_rate.sentence_examples(tok, seed=0)
+    again, other = mask_rate.sentence_examples(tok, seed=0), mask_rate.sentence_examples(tok, seed=1)
+    assert first == again and first != other and sorted(first) == sorted(other)     # same data, other order
+    assert all(x.nsp_label == -100 and x.token_type_ids == [0] * len(x.input_ids) for x in first[:50])
+    sentences = data.course_corpus().sentences(["stories"])[:30]
+    score = mask_rate.heldout_mlm(tiny_mlm, tok, sentences)
+    assert score == mask_rate.heldout_mlm(tiny_mlm, tok, sentences)                  # the same positions every time
+    assert 0 <= score["accuracy"] < 0.05 and score["loss"] > 5 and score["n"] > 0
+    with pytest.raises(CourseError, match="no sentences"):
+        mask_rate.heldout_mlm(tiny_mlm, tok, [])
+
