@@ -7,8 +7,11 @@ Notebook 06 explains each piece. Two halves:
   ``transformers`` does (temperature, then top-k, then top-p); ``greedy_decode`` / ``sample_decode`` /
   ``beam_search`` run a model token by token with its key/value cache.
 * **in-context learning** — ``k_shot_prompt`` writes the GPT-3 format (a task description, ``x => y``
-  lines, then ``query =>``); ``PrefixScorer`` runs the shared prefix (description + shots) once, keeps its
-  key/value cache, and scores every (query, candidate answer) pair on top of it in one batch.
+  lines, then ``query =>``), ``chat_prompt_parts`` the same shots in a chat template;
+  ``score_candidates`` runs the shared prefix (description + shots) once, keeps its key/value cache,
+  and scores the candidate answers of many queries in padded, masked batches on top of it;
+  ``shot_accuracy`` runs that over draws of the shots, and ``bootstrap_interval`` /
+  ``wilson_interval`` give 95% intervals.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ import copy
 import inspect
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from .errors import CourseError, require_text
@@ -246,83 +250,6 @@ def draw_shots(pool: Sequence[tuple[str, str]], k: int, seed: int) -> list[tuple
     return random.Random(seed).sample(list(pool), k)
 
 
-class PrefixScorer:
-    """Score candidate answers after a shared prefix, running the prefix through the model only once.
-
-    ``PrefixScorer(model, tokenizer, prefix)`` keeps the key/value cache of ``prefix`` (the description and
-    the shots). ``logprobs(queries, candidates)`` then runs every row ``query + candidate`` as one batch on
-    top of a copy of that cache and returns, for each query, the total log-probability of each candidate's
-    tokens. The result equals scoring each full prompt from scratch (tested), at a fraction of the cost.
-    """
-
-    def __init__(self, model: Any, tokenizer: Any, prefix: str, *, add_bos: bool = False) -> None:
-        self.model, self.tokenizer = model, tokenizer
-        ids = tokenizer(prefix, add_special_tokens=False)["input_ids"] if prefix else []
-        if add_bos:
-            ids = [tokenizer.bos_token_id] + ids
-        if not ids:
-            raise CourseError("the prefix is empty: give a description or shots, or add_bos=True")
-        self.prefix_ids = ids
-        with torch.no_grad():
-            logits, self.cache = forward_with_cache(model, torch.tensor([ids]))   # (1, P, V), the cache
-        self.last_logits = logits[0, -1]                                  # (V,) predicts the first query token
-
-    def _encode(self, text: str) -> list[int]:
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
-
-    @torch.no_grad()
-    def logprobs(self, queries: Sequence[str], candidates: Sequence[Sequence[str]]) -> list[list[float]]:
-        """For query i and each of its candidate answers: log P(answer tokens | prefix + query)."""
-        if len(queries) != len(candidates):
-            raise CourseError(f"one candidate list per query: {len(queries)} queries, {len(candidates)} lists")
-        encoded = [[self._encode(require_text(c, "a candidate answer")) for c in cands] for cands in candidates]
-        if all(len(c) == 1 for cands in encoded for c in cands):
-            return self._single_token_logprobs(queries, encoded)
-        rows, spans = [], []          # spans: (row, start, end) of the answer tokens within each row
-        for query, cands in zip(queries, candidates, strict=True):
-            q = self._encode(require_text(query, "a query"))
-            for cand in cands:
-                c = self._encode(require_text(cand, "a candidate answer"))
-                rows.append(q + c)
-                spans.append((len(q), len(q) + len(c)))
-        # causal attention: padding at the end never affects earlier positions, so no mask is needed
-        batch, logp = self._run(rows)
-        first = torch.log_softmax(self.last_logits.float(), dim=-1)        # (V,) for a row's first token
-        scores = []
-        for r, (start, end) in enumerate(spans):
-            total = 0.0
-            for pos in range(start, end):
-                prev = logp[r, pos - 1] if pos > 0 else first
-                total += float(prev[batch[r, pos]])
-            scores.append(total)
-        out, i = [], 0
-        for cands in candidates:
-            out.append(scores[i:i + len(cands)])
-            i += len(cands)
-        return out
-
-    def _run(self, rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Log-probabilities (R, W, V) of right-padded ``rows`` run on a copy of the prefix cache."""
-        width = max(len(r) for r in rows)
-        pad = self.tokenizer.pad_token_id or 0
-        batch = torch.tensor([r + [pad] * (width - len(r)) for r in rows])   # (R, W); right padding
-        cache = copy.deepcopy(self.cache)
-        cache.batch_repeat_interleave(len(rows))
-        logits, _ = forward_with_cache(self.model, batch, cache)                     # (R, W, V)
-        return batch, torch.log_softmax(logits.float(), dim=-1)
-
-    def _single_token_logprobs(self, queries: Sequence[str], encoded: list[list[list[int]]]) -> list[list[float]]:
-        """Fast path when every answer is one token: one row per query, read at its last position."""
-        rows = [self._encode(require_text(q, "a query")) for q in queries]
-        _, logp = self._run(rows)
-        return [[float(logp[i, len(rows[i]) - 1, c[0]]) for c in cands] for i, cands in enumerate(encoded)]
-
-    def predict(self, queries: Sequence[str], candidates: Sequence[Sequence[str]]) -> list[str]:
-        """The most likely candidate for each query."""
-        return [cands[max(range(len(cands)), key=s.__getitem__)]
-                for cands, s in zip(candidates, self.logprobs(queries, candidates), strict=True)]
-
-
 def full_prompt_logprob(model: Any, tokenizer: Any, prompt: str, answer: str, *, add_bos: bool = False) -> float:
     """log P(answer | prompt) from one plain forward pass of prompt + answer (the slow reference)."""
     p = tokenizer(prompt, add_special_tokens=False)["input_ids"]
@@ -335,77 +262,164 @@ def full_prompt_logprob(model: Any, tokenizer: Any, prompt: str, answer: str, *,
     return float(sum(logp[len(p) + i - 1, t] for i, t in enumerate(a)))
 
 
-@dataclass
-class ShotResult:
-    k: int
-    accuracies: list[float]   # one per draw of the shots
+def draw_balanced_shots(pool: Sequence[tuple[str, str]], k: int, seed: int) -> list[tuple[str, str]]:
+    """``k`` examples from ``pool`` with the labels as equal in number as ``k`` allows, in a seeded random
+    order (a small model copies the majority or the last label, so unbalanced shots measure that bias)."""
+    if not isinstance(k, int) or k < 0:
+        raise CourseError(f"the number of shots must be a whole number ≥ 0, got {k!r}")
+    rng = random.Random(seed)
+    by_label: dict[str, list[tuple[str, str]]] = {}
+    for x, y in pool:
+        by_label.setdefault(y, []).append((x, y))
+    labels = sorted(by_label)
+    rng.shuffle(labels)                                   # which labels get the extra shots when k % n > 0
+    shots: list[tuple[str, str]] = []
+    for i, label in enumerate(labels):
+        n = k // len(labels) + (i < k % len(labels))
+        if n > len(by_label[label]):
+            raise CourseError(f"{k} balanced shots need {n} examples labelled {label!r}; the pool has "
+                              f"{len(by_label[label])}")
+        shots += rng.sample(by_label[label], n)
+    rng.shuffle(shots)
+    return shots
 
-    @property
-    def mean(self) -> float:
-        return sum(self.accuracies) / len(self.accuracies)
 
-    @property
-    def std(self) -> float:
-        m = self.mean
-        return (sum((a - m) ** 2 for a in self.accuracies) / len(self.accuracies)) ** 0.5
+def chat_prompt_parts(tokenizer: Any, shots: Sequence[tuple[str, str]], queries: Sequence[str]) -> tuple[str, list[str]]:
+    """The same k-shot task in the model's chat template: each shot a user turn (the input) and an assistant
+    turn (the answer); each query a last user turn followed by the start of the assistant's reply. Returns
+    (the prefix every query shares, one text per query)."""
+    marker = "\x00QUERY\x00"
+    messages = []
+    for x, y in shots:
+        messages += [{"role": "user", "content": x}, {"role": "assistant", "content": y}]
+    text = tokenizer.apply_chat_template(messages + [{"role": "user", "content": marker}], tokenize=False,
+                                         add_generation_prompt=True)
+    prefix, after = text.split(marker)
+    return prefix, [require_text(q, "a query") + after for q in queries]
 
 
-def accuracy_vs_shots(model: Any, tokenizer: Any, *, description: str, pool: Sequence[tuple[str, str]],
-                      test: Sequence[tuple[str, str]], candidates: Sequence[str] | dict[str, Sequence[str]],
-                      shots: Sequence[int],
-                      draws: int = 3, arrow: str = " => ", answer_prefix: str = " ",
-                      add_bos: bool = False, progress: Any = None) -> list[ShotResult]:
-    """Accuracy on ``test`` for each number of shots, over ``draws`` seeded draws of the shots from
-    ``pool``. An item is right when its answer is the most likely of ``candidates`` (each scored as
-    ``answer_prefix + candidate`` after ``query =>``); ``candidates`` is one list for every query, or a
-    dict from each query to its own list. With 0 shots every draw is the same prompt."""
-    if draws < 1:
-        raise CourseError(f"draws must be ≥ 1, got {draws}")
-    queries = [f"{x}{arrow.rstrip()}" for x, _ in test]
-    per_query = [candidates[x] if isinstance(candidates, dict) else candidates for x, _ in test]
-    cands = [[answer_prefix + c for c in cs] for cs in per_query]
-    results = []
+def first_token_ids(tokenizer: Any, candidates: Sequence[str]) -> list[int]:
+    """The first token id of each candidate answer; a ``CourseError`` when two candidates share it (then
+    their first tokens cannot tell them apart)."""
+    ids = []
+    for c in candidates:
+        tokens = tokenizer(require_text(c, "a candidate answer"), add_special_tokens=False)["input_ids"]
+        ids.append(tokens[0])
+    if len(set(ids)) != len(ids):
+        raise CourseError(f"candidates {list(candidates)!r} share a first token; score_candidates compares first "
+                          "tokens, so give candidates that differ in theirs")
+    return ids
+
+
+@torch.no_grad()
+def score_candidates(model: Any, tokenizer: Any, prefix: str, queries: Sequence[str],
+                     candidates: Sequence[str] | Sequence[Sequence[str]], *, add_bos: bool = False,
+                     batch_size: int = 64) -> torch.Tensor:
+    """log P(candidate's first token | prefix + query), normalised over the query's candidates: (N, C).
+
+    Batched: ``prefix`` (description and shots, shared by every query) runs once and its key/value cache
+    is reused; the queries are right-padded into batches of ``batch_size`` with an attention mask, one
+    forward pass per batch; only each row's last real position is read, and only the candidates' rows
+    of the output embedding are multiplied. ``candidates`` is one list for every query, or one list per
+    query (all of the same length); the candidates of a query must differ in their first token.
+    """
+    if not queries:
+        raise CourseError("give at least one query")
+    per_query = candidates if candidates and not isinstance(candidates[0], str) else [candidates] * len(queries)
+    if len(per_query) != len(queries) or len({len(c) for c in per_query}) != 1:
+        raise CourseError("give one candidate list for every query, or one list per query, all of one length")
+    cand_ids = torch.tensor([first_token_ids(tokenizer, c) for c in per_query])         # (N, C)
+    base, out_emb = model.base_model, model.get_output_embeddings().weight              # (V, d)
+    cache_name = "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
+    prefix_ids = ([tokenizer.bos_token_id] if add_bos else []) + (
+        tokenizer(prefix, add_special_tokens=False)["input_ids"] if prefix else [])
+    prefix_cache = None
+    if prefix_ids:
+        out = base(input_ids=torch.tensor([prefix_ids]), use_cache=True)
+        prefix_cache = getattr(out, cache_name)                                         # (1, P) keys/values
+    rows = [tokenizer(require_text(q, "a query"), add_special_tokens=False)["input_ids"] for q in queries]
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    scores = []
+    for s in range(0, len(rows), batch_size):
+        chunk = rows[s:s + batch_size]
+        width = max(len(r) for r in chunk)
+        ids = torch.tensor([r + [pad] * (width - len(r)) for r in chunk])                # (B, L) right-padded
+        mask = torch.tensor([[1] * len(prefix_ids) + [1] * len(r) + [0] * (width - len(r)) for r in chunk])
+        extra = {}
+        if prefix_cache is not None:
+            cache = copy.deepcopy(prefix_cache)
+            cache.batch_repeat_interleave(len(chunk))                                   # (B, P) keys/values
+            extra = {cache_name: cache, "use_cache": True}
+        hidden = base(input_ids=ids, attention_mask=mask, **extra).last_hidden_state     # (B, L, d)
+        last = hidden[torch.arange(len(chunk)), torch.tensor([len(r) - 1 for r in chunk])]  # (B, d)
+        logits = torch.einsum("bd,bcd->bc", last, out_emb[cand_ids[s:s + len(chunk)]])  # (B, C) candidates only
+        scores.append(torch.log_softmax(logits.float(), dim=-1))
+    return torch.cat(scores)                                                            # (N, C)
+
+
+def shot_accuracy(model: Any, tokenizer: Any, *, pool: Sequence[tuple[str, str]], test: Sequence[tuple[str, str]],
+                  candidates: Callable[[str], Sequence[str]] | Sequence[str], shots: Sequence[int], draws: int,
+                  chat: bool = False, balanced: bool = False, arrow: str = " => ",
+                  progress: Any = None) -> dict[int, np.ndarray]:
+    """For each number of shots k: a (draws, N) array of 0/1, whether each test item's answer was the most
+    likely of its candidates, for each seeded draw of k shots from ``pool`` (0 shots: one draw).
+
+    ``candidates`` is one list of answers for every item, or a function from an item's input to its list;
+    each item's answer must be in it. ``balanced`` draws the shots with ``draw_balanced_shots``. The raw
+    format is ``x => y`` lines with answers after a space; ``chat=True`` uses the chat template
+    (``chat_prompt_parts``), where the answer starts the assistant's turn with no space.
+    """
+    if not isinstance(draws, int) or draws < 1:
+        raise CourseError(f"draws must be a whole number ≥ 1, got {draws!r}")
+    options = [list(candidates(x)) if callable(candidates) else list(candidates) for x, _ in test]
+    for (x, y), opts in zip(test, options, strict=True):
+        if y not in opts:
+            raise CourseError(f"the answer {y!r} of {x!r} is not among its candidates {opts!r}")
+    gold = np.array([opts.index(y) for (_, y), opts in zip(test, options, strict=True)])  # (N,)
+    answers = options if chat else [[" " + c for c in opts] for opts in options]
+    results = {}
     for k in shots:
-        accs = []
+        rows = []
         for draw in range(draws if k else 1):
-            scorer = PrefixScorer(model, tokenizer, k_shot_prefix(description, draw_shots(pool, k, seed=draw),
-                                                                  arrow=arrow), add_bos=add_bos)
-            predicted = scorer.predict(queries, cands)
-            accs.append(sum(p == answer_prefix + y for p, (_, y) in zip(predicted, test, strict=True)) / len(test))
+            seed = 1000 * k + draw
+            chosen = draw_balanced_shots(pool, k, seed) if balanced else draw_shots(pool, k, seed)
+            if chat:
+                prefix, queries = chat_prompt_parts(tokenizer, chosen, [x for x, _ in test])
+            else:
+                prefix = k_shot_prefix("", chosen, arrow=arrow)
+                queries = [f"{x}{arrow.rstrip()}" for x, _ in test]
+            # a raw prompt with no shots starts at the beginning-of-text token, so the query has a context
+            scores = score_candidates(model, tokenizer, prefix, queries, answers, add_bos=not prefix)
+            rows.append((scores.argmax(-1).numpy() == gold).astype(float))
             if progress is not None:
                 progress.update(1)
-        results.append(ShotResult(k, accs * (draws if not k else 1)))
+        results[k] = np.stack(rows)                                                     # (draws, N)
     return results
 
 
-def novel_mapping_accuracy(model: Any, tokenizer: Any, inputs: Sequence[str], outputs: Sequence[str],
-                           shots: Sequence[int], *, trials: int = 40, seed: int = 0, add_bos: bool = False,
-                           arrow: str = " => ") -> list[tuple[float, float]]:
-    """In-context learning of a mapping that exists only in the prompt.
+def bootstrap_interval(correct: np.ndarray, *, level: float = 0.95, resamples: int = 2000,
+                       seed: int = 0) -> tuple[float, float]:
+    """A percentile bootstrap interval for the mean of a (draws, items) 0/1 array that resamples both the
+    draws of the shots and the test items, so it covers both sources of variation."""
+    correct = np.asarray(correct, dtype=float)
+    if correct.ndim != 2 or correct.size == 0:
+        raise CourseError(f"give a (draws, items) array, got shape {correct.shape}")
+    rng = np.random.default_rng(seed)
+    d, n = correct.shape
+    means = np.empty(resamples)
+    for b in range(resamples):
+        rows = rng.integers(0, d, d)
+        cols = rng.integers(0, n, n)
+        means[b] = correct[np.ix_(rows, cols)].mean()
+    tail = (1 - level) / 2 * 100
+    return float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail))
 
-    Each trial pairs ``k`` random ``inputs`` with ``k`` random ``outputs`` (pairs a model cannot have
-    learned: the caller picks two word lists that training never pairs), writes them as ``x => y``
-    lines, then asks for the input of one of those lines again. The trial is right when that line's
-    answer is the most likely of the trial's answers (with one shot, one unseen output joins as a
-    distractor). Returns (accuracy, chance = 1 / number of candidates) for each ``k`` in ``shots``.
-    """
-    if trials < 1:
-        raise CourseError(f"trials must be ≥ 1, got {trials}")
-    results = []
-    for k in shots:
-        if not isinstance(k, int) or k < 1:
-            raise CourseError(f"each number of shots must be a whole number ≥ 1, got {k!r}")
-        if k > len(inputs) or max(k, 2) > len(outputs):
-            raise CourseError(f"{k} shots need {k} distinct inputs and {max(k, 2)} distinct outputs; "
-                              f"got {len(inputs)} and {len(outputs)}")
-        rng = random.Random(seed * 1000 + k)
-        right = 0
-        for _ in range(trials):
-            xs, ys = rng.sample(list(inputs), k), rng.sample(list(outputs), max(k, 2))
-            asked = rng.randrange(k)
-            scorer = PrefixScorer(model, tokenizer, k_shot_prefix("", list(zip(xs, ys[:k], strict=True)), arrow=arrow),
-                                  add_bos=add_bos)
-            best = scorer.predict([f"{xs[asked]}{arrow.rstrip()}"], [[f" {y}" for y in ys]])[0]
-            right += best == f" {ys[asked]}"
-        results.append((right / trials, 1 / max(k, 2)))
-    return results
+
+def wilson_interval(successes: int, n: int, *, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval for a proportion ``successes / n`` (95% for z = 1.96)."""
+    if not isinstance(n, int) or n < 1 or not 0 <= successes <= n:
+        raise CourseError(f"need 0 ≤ successes ≤ n and n ≥ 1, got {successes} of {n}")
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half

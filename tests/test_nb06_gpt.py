@@ -1,8 +1,11 @@
-"""Notebook 06: decoding (greedy, beam, temperature, top-k, top-p), k-shot prompts, prefix-cached scoring,
+"""Notebook 06: decoding (greedy, beam, temperature, top-k, top-p), k-shot prompts, batched prefix-cached scoring,
 the decoding explorer and the exercise checkers."""
 
 from __future__ import annotations
 
+import copy
+
+import numpy as np
 import pytest
 import torch
 from hypothesis import given
@@ -106,42 +109,97 @@ def test_beam_search_not_worse_than_greedy(tiny_gpt):
     assert dec.beam_search(lm, ids, 4, num_beams=1)[0].tokens == greedy
 
 
-def test_prefix_scorer_equals_full_prompt(tiny_gpt):
+def test_score_candidates_equals_full_prompt(tiny_gpt):
+    """Batched, prefix-cached, masked scoring == one plain forward pass per (prompt, candidate), normalised."""
     tok, lm = tiny_gpt
     prefix = dec.k_shot_prefix("Give the capital of each country:", [("France", "Paris"), ("Kenya", "Nairobi")])
-    scorer = dec.PrefixScorer(lm, tok, prefix, add_bos=True)
-    cands = [["Madrid", "Spanish"], ["Rome", "Italian", "cat cat"]]
-    cached = scorer.logprobs(["Spain =>", "Italy =>"], cands)
-    for query, cs, row in zip(["Spain =>", "Italy =>"], cands, cached, strict=True):
-        for c, value in zip(cs, row, strict=True):
-            assert value == pytest.approx(dec.full_prompt_logprob(lm, tok, prefix + query, c, add_bos=True), abs=1e-4)
-    single = scorer.logprobs(["Spain =>"], [["Madrid", "Spanish"]])     # the single-token fast path
-    assert single[0] == pytest.approx(cached[0], abs=1e-4)
+    queries = ["Spain =>", "Italy => ,", "Peru =>"]               # different lengths: the batch is padded
+    cands = [["Madrid", "Spanish"], ["Rome", "Italian"], ["Lima", "Spanish"]]
+    for batch_size in (1, 2, 64):
+        batched = dec.score_candidates(lm, tok, prefix, queries, cands, add_bos=True, batch_size=batch_size)
+        assert batched.shape == (3, 2)
+        for i, (q, cs) in enumerate(zip(queries, cands, strict=True)):
+            plain = torch.tensor([dec.full_prompt_logprob(lm, tok, prefix + q, c, add_bos=True) for c in cs])
+            assert torch.allclose(batched[i], torch.log_softmax(plain, -1), atol=1e-4)
+    shared = dec.score_candidates(lm, tok, prefix, queries[:1], ["Madrid", "Spanish"], add_bos=True)
+    assert torch.allclose(shared, dec.score_candidates(lm, tok, prefix, queries[:1], cands[:1], add_bos=True))
+    no_prefix = dec.score_candidates(lm, tok, "", ["Spain =>"], ["Madrid", "Spanish"], add_bos=True)
+    plain = torch.tensor([dec.full_prompt_logprob(lm, tok, "Spain =>", c, add_bos=True) for c in ("Madrid", "Spanish")])
+    assert torch.allclose(no_prefix[0], torch.log_softmax(plain, -1), atol=1e-4)
+    with pytest.raises(CourseError, match="first token"):
+        dec.score_candidates(lm, tok, prefix, ["Spain =>"], ["Madrid", "Madrid"], add_bos=True)
+    with pytest.raises(CourseError, match="one candidate list"):
+        dec.score_candidates(lm, tok, prefix, ["Spain =>", "Peru =>"], [["Madrid", "x"]], add_bos=True)
+    with pytest.raises(CourseError, match="at least one query"):
+        dec.score_candidates(lm, tok, prefix, [], ["Madrid"], add_bos=True)
 
 
-def test_accuracy_vs_shots_shapes(tiny_gpt):
+def test_draw_balanced_shots():
+    pool = [(f"p{i}", "pos") for i in range(5)] + [(f"n{i}", "neg") for i in range(5)]
+    for k in (0, 1, 4, 7, 10):
+        shots = dec.draw_balanced_shots(pool, k, seed=k)
+        counts = [sum(y == label for _, y in shots) for label in ("pos", "neg")]
+        assert len(shots) == k and len(set(shots)) == k and max(counts) - min(counts) <= 1
+    assert dec.draw_balanced_shots(pool, 4, seed=1) == dec.draw_balanced_shots(pool, 4, seed=1)
+    with pytest.raises(CourseError, match="balanced shots"):
+        dec.draw_balanced_shots(pool, 12, seed=0)
+    with pytest.raises(CourseError, match="whole number"):
+        dec.draw_balanced_shots(pool, -1, seed=0)
+
+
+def test_chat_prompt_parts(tiny_gpt):
+    tok = copy.deepcopy(tiny_gpt[0])
+    tok.chat_template = ("{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}</{{ m['role'] }}>{% endfor %}"
+                         "{% if add_generation_prompt %}<assistant>{% endif %}")
+    prefix, queries = dec.chat_prompt_parts(tok, [("owl", "OWL")], ["cat", "dog"])
+    assert prefix == "<user>owl</user><assistant>OWL</assistant><user>"
+    assert queries == ["cat</user><assistant>", "dog</user><assistant>"]
+
+
+def test_shot_accuracy_shapes(tiny_gpt):
     tok, lm = tiny_gpt
     pairs = list(data.IN_CONTEXT_TASKS["capital"][1])
-    res = dec.accuracy_vs_shots(lm, tok, description="", pool=pairs[:4], test=pairs[4:7],
-                                candidates=[c for _, c in pairs], shots=[0, 2], draws=2, answer_prefix="",
-                                add_bos=True)
-    assert [r.k for r in res] == [0, 2] and all(len(r.accuracies) == 2 for r in res)
-    assert all(0 <= a <= 1 for r in res for a in r.accuracies)
+    capitals = [c for _, c in pairs]
+    language_of = dict(data.IN_CONTEXT_TASKS["language"][1])
+    res = dec.shot_accuracy(lm, tok, pool=pairs[:4], test=pairs[4:9],
+                            candidates=lambda x: [dict(pairs)[x], language_of[x]], shots=[0, 2], draws=2)
+    assert list(res) == [0, 2] and res[0].shape == (1, 5) and res[2].shape == (2, 5)
+    assert set(np.unique(np.concatenate([r.ravel() for r in res.values()]))) <= {0.0, 1.0}
+    with pytest.raises(CourseError, match="not among its candidates"):
+        dec.shot_accuracy(lm, tok, pool=pairs[:4], test=pairs[4:6], candidates=["Paris", "Rome"], shots=[0], draws=1)
+    with pytest.raises(CourseError, match="draws"):
+        dec.shot_accuracy(lm, tok, pool=pairs[:4], test=pairs[4:6], candidates=capitals, shots=[0], draws=0)
 
 
-def test_novel_mapping_accuracy(tiny_gpt):
-    tok, lm = tiny_gpt
-    animals, colours = ["cow", "duck", "sheep", "lion", "owl"], ["red", "blue", "green", "white"]
-    res = dec.novel_mapping_accuracy(lm, tok, animals, colours, [1, 2, 4], trials=6, seed=3, add_bos=True)
-    assert [chance for _, chance in res] == [0.5, 0.5, 0.25]      # one shot: an unseen colour joins as distractor
-    assert all(acc * 6 == round(acc * 6) and 0 <= acc <= 1 for acc, _ in res)
-    assert res == dec.novel_mapping_accuracy(lm, tok, animals, colours, [1, 2, 4], trials=6, seed=3, add_bos=True)
-    with pytest.raises(CourseError, match="distinct outputs"):
-        dec.novel_mapping_accuracy(lm, tok, animals, colours, [5], add_bos=True)
-    with pytest.raises(CourseError, match="whole number"):
-        dec.novel_mapping_accuracy(lm, tok, animals, colours, [0], add_bos=True)
-    with pytest.raises(CourseError, match="trials"):
-        dec.novel_mapping_accuracy(lm, tok, animals, colours, [2], trials=0, add_bos=True)
+def test_intervals():
+    perfect = np.ones((3, 50))
+    assert dec.bootstrap_interval(perfect) == (1.0, 1.0)
+    mixed = np.tile(np.array([1.0, 0.0] * 50), (3, 1))
+    low, high = dec.bootstrap_interval(mixed)
+    assert low < 0.5 < high and high - low < 0.35
+    draws_disagree = np.stack([np.ones(100), np.zeros(100), np.ones(100)])
+    assert dec.bootstrap_interval(draws_disagree)[1] - dec.bootstrap_interval(draws_disagree)[0] > 0.5  # draws count
+    with pytest.raises(CourseError):
+        dec.bootstrap_interval(np.ones(5))
+    low, high = dec.wilson_interval(86, 100)
+    assert 0.77 < low < 0.79 and 0.91 < high < 0.92      # Wilson 95% for 86/100: [0.778, 0.915]
+    assert dec.wilson_interval(0, 10)[0] == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(CourseError):
+        dec.wilson_interval(5, 0)
+
+
+def test_prompt_tasks():
+    from course_utils import prompt_tasks as pt
+
+    assert pt.case_forms("otter") == ["otter", "Otter", "OTTER"] and pt.CASE_FORMS == ("lower", "Title", "UPPER")
+    words = pt.all_words()
+    assert len(words) == len(set(words)) >= 250
+    pool, test = pt.labelled_split([("foo", pt.POSITIVE_WORDS), ("bar", pt.NEGATIVE_WORDS)], 20)
+    assert len(pool) == 40 and len(test) == len(pt.POSITIVE_WORDS) + len(pt.NEGATIVE_WORDS) - 40
+    assert not {x for x, _ in pool} & {x for x, _ in test}
+    assert pt.labelled_split([("a", pt.ANIMAL_WORDS)], 5) == pt.labelled_split([("a", pt.ANIMAL_WORDS)], 5)
+    with pytest.raises(CourseError):
+        pt.labelled_split([("a", ["x", "y"])], 2)
 
 
 def test_repetition_rate():

@@ -3,7 +3,8 @@ sizes trained on the course corpus (notebook 06, "in-context learning vs size").
 
 They read a word-level vocabulary of the corpus (a newline is its own token, ``¶``), and train on the
 sections that hold the in-context lines (``x => y`` lists under a task description) and the facts
-behind them. Same data, same steps, same seed for every size: only the width and depth change.
+behind them. Same data, same steps, same seed and the same depth (2 layers) for every size: only the width
+changes, so the comparison has no depth confound.
 Deterministic (fixed seeds, a fixed batch order); saved with ``save_pretrained``.
 """
 
@@ -32,7 +33,7 @@ class GPTSize:
 
 
 SIZES = (
-    GPTSize("course/gpt-tiny", n_embd=32, n_layer=1, n_head=2, steps=300, budget_s=30),
+    GPTSize("course/gpt-tiny", n_embd=32, n_layer=2, n_head=4, steps=300, budget_s=30),
     GPTSize("course/gpt-small", n_embd=64, n_layer=2, n_head=4, steps=300, budget_s=60),
     GPTSize("course/gpt-medium", n_embd=128, n_layer=2, n_head=4, steps=300, budget_s=90),
 )
@@ -127,7 +128,7 @@ def load_tokenizer(folder: Path) -> Any:
 for _size in SIZES:
     register_recipe(Recipe(
         name=_size.name,
-        version=2,
+        version=3,
         build=_builder(_size),
         loaders={"causal-lm": load_causal_lm, "tokenizer": load_tokenizer},
         card=Card(f"a GPT-2-architecture causal LM ({_size.n_layer} layer(s), width {_size.n_embd}, "
