@@ -29,7 +29,7 @@ from .data import words
 from .errors import CourseError
 
 __all__ = [
-    "SHARING", "PAPER_TABLE4", "PAPER_TABLE5", "embedding_parameters", "attention_parameters",
+    "SHARING", "MODEL_SIZES", "PAPER_TABLE2", "PAPER_TABLE4", "PAPER_TABLE5", "embedding_parameters", "attention_parameters",
     "FactorisedEmbedding", "ffn_parameters", "owned_blocks", "parameter_counts", "counts_from_config", "SharedStackAlbert",
     "sop_pairs", "OverlapBaseline", "CooccurrenceBaseline", "baseline_accuracies", "pair_classifier_config",
     "encode_pairs", "train_pair_classifier", "pair_accuracy", "model_memory_mb",
@@ -41,6 +41,30 @@ SHARING = ("not-shared", "shared-attention", "shared-FFN", "all-shared")
 # ALBERT-base (L = 12, H = 768, V = 30,000), millions of parameters (Lan et al. 2020, Table 4).
 PAPER_TABLE4 = {768: {"not-shared": 108, "shared-attention": 83, "shared-FFN": 57, "all-shared": 31},
                 128: {"not-shared": 89, "shared-attention": 64, "shared-FFN": 38, "all-shared": 12}}
+
+# The models of ALBERT's Tables 1 and 2 as (layers L, hidden size H, attention heads): ALBERT has E = 128,
+# BERT E = H, and the feed-forward width is 4H in all of them (heads from the released configurations).
+MODEL_SIZES = {"BERT-base": (12, 768, 12), "BERT-large": (24, 1024, 16), "ALBERT-base": (12, 768, 12),
+               "ALBERT-large": (24, 1024, 16), "ALBERT-xlarge": (24, 2048, 16), "ALBERT-xxlarge": (12, 4096, 64)}
+
+# Lan et al. 2020, Table 2: every model pre-trained for 125k steps on BookCorpus and Wikipedia, dev-set
+# results. Parameters in millions; SQuAD as (F1, EM); MNLI, SST-2 and RACE accuracy; "avg" is the paper's
+# average over the five tasks (each SQuAD counted as the mean of F1 and EM); "speedup" is training data
+# throughput relative to BERT-large.
+PAPER_TABLE2 = {
+    "BERT-base": {"params_m": 108, "squad11": (90.4, 83.2), "squad20": (80.4, 77.6), "mnli": 84.5, "sst2": 92.8,
+                  "race": 68.2, "avg": 82.3, "speedup": 4.7},
+    "BERT-large": {"params_m": 334, "squad11": (92.2, 85.5), "squad20": (85.0, 82.2), "mnli": 86.6, "sst2": 93.0,
+                   "race": 73.9, "avg": 85.2, "speedup": 1.0},
+    "ALBERT-base": {"params_m": 12, "squad11": (89.3, 82.3), "squad20": (80.0, 77.1), "mnli": 81.6, "sst2": 90.3,
+                    "race": 64.0, "avg": 80.1, "speedup": 5.6},
+    "ALBERT-large": {"params_m": 18, "squad11": (90.6, 83.9), "squad20": (82.3, 79.4), "mnli": 83.5, "sst2": 91.7,
+                     "race": 68.5, "avg": 82.4, "speedup": 1.7},
+    "ALBERT-xlarge": {"params_m": 60, "squad11": (92.5, 86.1), "squad20": (86.1, 83.1), "mnli": 86.4, "sst2": 92.4,
+                      "race": 74.8, "avg": 85.5, "speedup": 0.6},
+    "ALBERT-xxlarge": {"params_m": 235, "squad11": (94.1, 88.3), "squad20": (88.1, 85.1), "mnli": 88.0, "sst2": 95.2,
+                       "race": 82.3, "avg": 88.7, "speedup": 0.3},
+}
 
 # Intrinsic accuracy (%) of the pre-trained heads on each sentence-pair task (Lan et al. 2020, Table 5).
 PAPER_TABLE5 = {"NSP": {"NSP": 90.5, "SOP": 52.0}, "SOP": {"NSP": 78.9, "SOP": 86.5}}

@@ -89,6 +89,39 @@ def test_paper_table4_within_rounding():
             assert abs(total / 1e6 - paper) < 1.1, (embedding, sharing, total)
 
 
+def test_paper_table2_average_and_sizes():
+    """The paper's average is the mean of its five scores (SQuAD as the mean of F1 and EM), and the
+    configurations of MODEL_SIZES give Table 2's parameter counts within rounding and the pooler
+    (ALBERT-xxlarge's configuration gives 223M where the paper prints 235M)."""
+    assert set(al.PAPER_TABLE2) == set(al.MODEL_SIZES)
+    for name, row in al.PAPER_TABLE2.items():
+        average = (sum(row["squad11"]) / 2 + sum(row["squad20"]) / 2 + row["mnli"] + row["sst2"] + row["race"]) / 5
+        assert abs(average - row["avg"]) <= 0.051, (name, average)
+        layers, hidden, heads = al.MODEL_SIZES[name]
+        sizes = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads, intermediate_size=4 * hidden)
+        with torch.device("meta"):
+            model = BertModel(BertConfig(**sizes)) if name.startswith("BERT") else \
+                AlbertModel(AlbertConfig(vocab_size=30000, embedding_size=128, **sizes))
+        tolerance = 13 if name == "ALBERT-xxlarge" else 1.6
+        assert abs(n_params(model) / 1e6 - row["params_m"]) < tolerance, (name, n_params(model))
+    assert al.PAPER_TABLE2["BERT-large"]["speedup"] == 1.0   # speed is relative to BERT-large
+
+
+def test_sharing_saves_parameters_not_flops():
+    from torch.utils.flop_counter import FlopCounterMode
+
+    flops, params = {}, {}
+    for sharing in al.SHARING:
+        with torch.device("meta"):
+            stack = al.SharedStackAlbert(small_albert(layers=4), sharing)
+            ids = torch.zeros(1, 12, dtype=torch.long)
+        with FlopCounterMode(display=False) as counter, torch.no_grad():
+            stack(ids)
+        flops[sharing], params[sharing] = counter.get_total_flops(), n_params(stack)
+    assert len(set(flops.values())) == 1 and flops["all-shared"] > 0
+    assert params["all-shared"] < params["shared-FFN"] < params["not-shared"]
+
+
 def test_shared_parts_are_the_same_modules():
     config = small_albert(layers=3)
     attn = al.SharedStackAlbert(config, "shared-attention").layers

@@ -188,6 +188,24 @@ def test_electra_step_labels_and_losses(tiny):
     assert mlm.disc is None and mlm.loss is mlm.mlm
 
 
+def test_no_gradient_flows_through_the_samples(tiny):
+    """ELECTRA is not a GAN: the discriminator's loss reaches the generator only through the shared
+    embeddings, never through its samples; the MLM loss reaches every own parameter of the generator."""
+    tokenizer, settings, batches = tiny
+    generator, discriminator = el.build_electra(settings, len(tokenizer))
+    out = el.electra_step(generator, discriminator, *batches.batch(0), rng=torch.Generator().manual_seed(0),
+                          **_kw(tokenizer))
+    shared = {id(p) for p in discriminator.parameters()}
+    own = [p for p in generator.parameters() if id(p) not in shared]
+    assert own
+    from_disc = torch.autograd.grad(out.disc, own, allow_unused=True, retain_graph=True)
+    assert all(g is None for g in from_disc)
+    from_mlm = torch.autograd.grad(out.mlm, own, allow_unused=True, retain_graph=True)
+    assert all(g is not None and g.abs().sum() > 0 for g in from_mlm)
+    table = discriminator.electra.embeddings.word_embeddings.weight
+    assert torch.autograd.grad(out.disc, table)[0].abs().sum() > 0
+
+
 def test_step_flops_counts_the_generator(tiny):
     tokenizer, settings, batches = tiny
     generator, discriminator = el.build_electra(settings, len(tokenizer))
