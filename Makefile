@@ -8,13 +8,16 @@
 #   make sync     rewrite the notebooks' twin cells (# twin: course_utils.X) from the package
 #   make compat   the unit tests and notebook 06 on Python 3.12 with the newest transformers and at the floor
 #   make lint     ruff over the package, tests, tools and benchmarks
+#   make book     the course as a static website in build/book/html (Sphinx + myst-nb; offline, nothing re-run)
+#   make slides   reveal.js decks in build/slides (all notebooks, or one: make slides NB=04); offline
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.course-installed
 export COURSE_MODELS ?= local
+NB ?=
 
-.PHONY: setup lab test execute models bench student sync compat lint
+.PHONY: setup lab test execute models bench student sync compat lint book slides
 
 setup: $(STAMP)
 
@@ -53,3 +56,10 @@ compat:
 
 lint: setup
 	$(VENV)/bin/ruff check course_utils tests tools benchmarks
+
+# reveal.js and MathJax come from npm (package-lock.json); the build scripts run `npm ci` when needed
+book: setup
+	$(PY) tools/build_book.py
+
+slides: setup
+	$(PY) tools/build_slides.py $(NB)

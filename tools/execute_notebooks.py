@@ -2,7 +2,8 @@
 
 Usage: python tools/execute_notebooks.py notebooks/00_setup_and_tour.ipynb [...]
 Widget views keep their plain-text fallback (tqdm bars leave one per bar); ``metadata.widgets`` and
-execution timings are removed, so a committed notebook holds only what the reader needs.
+execution timings are removed, so a committed notebook holds only what the reader needs; each cell's
+slide type (tools/slide_metadata.py) is set from the new outputs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import slide_metadata  # noqa: E402  (tools/slide_metadata.py: the slides' cut, kept in each cell's metadata)
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -74,6 +78,7 @@ def execute(path: Path, timeout: int = 900) -> float:
     client.execute()
     seconds = time.perf_counter() - start
     strip_widget_state(nb)
+    slide_metadata.apply(nb)  # the slide cut depends on the outputs (figures, printed lines)
     nbformat.write(nb, path)
     return seconds
 
