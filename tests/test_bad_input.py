@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from course_utils import CourseError, data, models
+from course_utils import CourseError, data, models, runtimes
 
 LONG = "x" * 100_000
 
@@ -50,6 +50,11 @@ LOAD_AND_DATA = [
     ("in_context_prompt query: over-long", lambda: data.in_context_prompt("capital", [], LONG), "characters long"),
     ("kiwipiepy_doc_lines min_hangul: wrong type", lambda: data.kiwipiepy_doc_lines("10"), "whole number"),
     ("kiwipiepy_doc_lines min_hangul: out of range", lambda: data.kiwipiepy_doc_lines(-1), "whole number"),
+    ("runtimes.run_time notebook: None", lambda: runtimes.run_time(None), "must be a string"),
+    ("runtimes.run_time notebook: empty", lambda: runtimes.run_time(""), "empty"),
+    ("runtimes.run_time notebook: unknown", lambda: runtimes.run_time("99"), "no measured run time"),
+    ("runtimes.run_time notebook: over-long", lambda: runtimes.run_time(LONG), "characters long"),
+    ("runtimes.print_run_time notebook: a number", lambda: runtimes.print_run_time(6), "must be a string"),
 ]
 
 
