@@ -161,7 +161,9 @@ def test_a_deck_steps_through_slides_and_shows_a_figure_and_math_offline(decks):
         seen = [page.evaluate("JSON.stringify(Reveal.getIndices())")]
         for _ in range(3):
             page.keyboard.press("ArrowRight")   # the next slide of the horizontal row
-            page.wait_for_timeout(300)
+            # wait for Reveal to move (a fixed pause was too short on a loaded CI machine)
+            page.wait_for_function("(before) => JSON.stringify(Reveal.getIndices()) !== before", arg=seen[-1],
+                                   timeout=10_000)
             seen.append(page.evaluate("JSON.stringify(Reveal.getIndices())"))
         assert len(set(seen)) == 4, seen
         total = page.evaluate("Reveal.getTotalSlides()")
