@@ -142,7 +142,7 @@ class Lab:
         return self.page
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # ends with this module: a later sync_playwright() in the same process needs no running loop
 def browser():
     chromium = require_chromium()
     from playwright.sync_api import sync_playwright
@@ -153,7 +153,7 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(tmp_path_factory, browser):
     tmp = tmp_path_factory.mktemp("widgets-lab")
     with jupyter_lab(tmp) as (base, token):
