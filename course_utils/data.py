@@ -713,3 +713,77 @@ def word_similarity(name: str = "wordsim353") -> list[tuple[str, str, float]]:
         a, b, score = line.split("\t")[:3]
         rows.append((a.lower(), b.lower(), float(score)))
     return rows
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Real English text: the Wikipedia sample that ships with gensim's test data
+# ---------------------------------------------------------------------------------------------------------
+
+WIKI_DUMP = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
+_WIKI_MARKUP_RE = re.compile(r"[|{}\[\]=<>*#]|https?:|&[a-z]+;")
+_WIKI_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
+_WIKI_ABBREVIATION_RE = re.compile(r"\b(?:[A-Z]|Mr|Mrs|Ms|Dr|St|Jr|Sr|vs|No|c|ca|e\.g|i\.e|U\.S)\.$")
+
+
+class WikiArticle(NamedTuple):
+    title: str
+    paragraphs: list[list[str]]   # each paragraph a list of sentences, in the article's order
+
+    @property
+    def sentences(self) -> list[str]:
+        return [s for paragraph in self.paragraphs for s in paragraph]
+
+
+def _wiki_sentences(paragraph: str) -> list[str]:
+    """Split one cleaned paragraph into sentences (a regex split that rejoins common abbreviations)."""
+    pieces = _WIKI_SENTENCE_END_RE.split(paragraph)
+    sentences: list[str] = []
+    for piece in pieces:
+        if sentences and _WIKI_ABBREVIATION_RE.search(sentences[-1]):
+            sentences[-1] += " " + piece
+        else:
+            sentences.append(piece)
+    return sentences
+
+
+def _wiki_clean_paragraph(text: str) -> list[str] | None:
+    """The sentences of one paragraph of ``filter_wiki`` output, or None when it is not running prose
+    (headings, lists, tables, captions, leftover markup, sentences shorter than 5 or longer than 60 words)."""
+    text = text.replace("'''", "").replace("''", "").replace(" ()", "").replace("( )", "")
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text or _WIKI_MARKUP_RE.search(text) or not text.endswith((".", "!", "?")):
+        return None
+    sentences = _wiki_sentences(text)
+    if any(not 5 <= len(s.split()) <= 60 for s in sentences):
+        return None
+    return sentences
+
+
+@lru_cache(maxsize=1)
+def wiki_articles() -> tuple[WikiArticle, ...]:
+    """The English Wikipedia sample in gensim's test data (a shortened 2017 dump, 106 articles from
+    "Anarchism" to "Aldous Huxley"): each article's running-prose paragraphs, split into sentences.
+    Redirects, headings, lists, tables and paragraphs with leftover markup are dropped. Real,
+    encyclopaedic text with many topics, unlike the course corpus's templated toy world."""
+    import bz2
+
+    from gensim.corpora.wikicorpus import extract_pages, filter_wiki
+
+    articles = []
+    with bz2.open(gensim_datapath(WIKI_DUMP), "rb") as dump:
+        for title, text, _ in extract_pages(dump, filter_namespaces=("0",)):
+            if text.lstrip().lower().startswith("#redirect"):
+                continue
+            paragraphs = [p for p in (_wiki_clean_paragraph(block) for block in filter_wiki(text).split("\n"))
+                          if p]
+            if paragraphs:
+                articles.append(WikiArticle(title, paragraphs))
+    return tuple(articles)
+
+
+def wiki_split(split: str = "train") -> list[WikiArticle]:
+    """Articles for pre-training (``"train"``) or for held-out evaluation (``"heldout"``: every tenth
+    article, so held-out text is about topics the model never read)."""
+    require_choice(split, "the split", ("train", "heldout"))
+    articles = wiki_articles()
+    return [a for i, a in enumerate(articles) if (i % 10 == 9) == (split == "heldout")]

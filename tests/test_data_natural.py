@@ -175,3 +175,27 @@ def test_bag_of_words_logistic_regression_is_reported(train, test):
     print("bag-of-words LR accuracy:", {k: round(v, 3) for k, v in scores.items()})
     assert scores["train"] >= 0.9
     assert scores["test"] <= 0.75
+
+
+def test_wiki_articles_are_clean_running_prose_split_by_article():
+    from course_utils.data import wiki_articles, wiki_split
+
+    articles = wiki_articles()
+    assert 100 <= len(articles) <= 110
+    train, heldout = wiki_split("train"), wiki_split("heldout")
+    assert {a.title for a in train}.isdisjoint(a.title for a in heldout)
+    assert len(train) + len(heldout) == len(articles) and len(heldout) == len(articles) // 10
+    sentences = [s for a in train for s in a.sentences]
+    assert len(sentences) > 10_000 and sum(len(s.split()) for s in sentences) > 250_000
+    assert sum(len(p) > 1 for a in train for p in a.paragraphs) > 2_000   # pairs of consecutive sentences
+    for s in sentences:
+        assert 5 <= len(s.split()) <= 60 and s[-1] in ".!?" and not any(c in s for c in "|{}[]=<>")
+    assert "Albedo" in {a.title for a in articles}
+
+
+def test_wiki_split_names_the_choices():
+    from course_utils.data import wiki_split
+    from course_utils.errors import CourseError
+
+    with pytest.raises(CourseError, match="heldout"):
+        wiki_split("test")
