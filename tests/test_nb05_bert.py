@@ -515,3 +515,22 @@ def test_mask_rate_recipe_pieces(minilm, tiny_mlm):
     with pytest.raises(CourseError, match="no sentences"):
         mask_rate.heldout_mlm(tiny_mlm, tok, [])
 
+
+
+# ----------------------------------------------------------------------------------------------
+# NSP on the course stories against a shortcut without a neural network (notebook 05, section 5)
+# ----------------------------------------------------------------------------------------------
+def test_nsp_on_the_stories_is_solved_by_topic_alone():
+    import random
+
+    from course_utils import albert, data
+    from course_utils.pretraining import nsp_pairs
+
+    corpus = data.course_corpus()
+    train = nsp_pairs([s for _, s in corpus.stories_train], random.Random(0))
+    test = nsp_pairs([s for _, s in corpus.stories_test], random.Random(1))
+    table = albert.baseline_accuracies({"stories": train}, {"stories": test})
+    right, total = table["word co-occurrence (naive Bayes)"]["stories"]
+    overlap, _ = table["word overlap (Jaccard + threshold)"]["stories"]
+    assert total == len(test) >= 1000
+    assert right / total >= 0.95 and overlap / total < right / total, table    # topic, not shared words, decides
