@@ -38,6 +38,7 @@ TASKS: dict[str, str] = {
     "sequence-classification": "AutoModelForSequenceClassification",
     "vectors": "gensim KeyedVectors",
     "runs": "a course recipe's set of small comparison runs (course models only)",
+    "embeddings": "vectors a course recipe computed once and cached (course models only)",
 }
 
 _announced: set[tuple[str, str, str]] = set()
