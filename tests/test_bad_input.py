@@ -55,6 +55,14 @@ LOAD_AND_DATA = [
     ("runtimes.run_time notebook: unknown", lambda: runtimes.run_time("99"), "no measured run time"),
     ("runtimes.run_time notebook: over-long", lambda: runtimes.run_time(LONG), "characters long"),
     ("runtimes.print_run_time notebook: a number", lambda: runtimes.print_run_time(6), "must be a string"),
+    ("runtimes.builds notebook: unknown", lambda: runtimes.builds("99"), "no measured run time"),
+    ("runtimes.builds notebook: None", lambda: runtimes.builds(None), "must be a string"),
+    ("models.prepare names: one string", lambda: models.prepare("course/bert-mini"), "list of course-model names"),
+    ("models.prepare names: None", lambda: models.prepare(None), "list of course-model names"),
+    ("models.prepare name: a number", lambda: models.prepare([7]), "must be a string"),
+    ("models.prepare name: empty", lambda: models.prepare([""]), "empty"),
+    ("models.prepare name: unknown", lambda: models.prepare(["course/bert-mni"]), "Did you mean 'course/bert-mini'"),
+    ("models.prepare name: over-long", lambda: models.prepare([LONG]), "characters long"),
 ]
 
 
