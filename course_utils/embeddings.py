@@ -517,6 +517,7 @@ def epoch_progress(epochs: int, desc: str = "training") -> Any:
             self.bar.update(1)
 
         def on_train_end(self, model: Any) -> None:
+            self.bar.refresh()   # the final count (the last epoch may fall between the bar's redraws)
             self.bar.close()
 
     return _EpochBar()

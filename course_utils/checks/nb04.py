@@ -12,7 +12,8 @@ import numpy as np
 from .core import grade, grade_function, same_result
 
 __all__ = ["EXERCISE_QKV", "exercise_attention_by_hand", "exercise_multi_query_attention",
-           "exercise_causal_mask_4_tokens", "exercise_combined_mask", "exercise_encoder_layer_params"]
+           "exercise_causal_mask_4_tokens", "exercise_combined_mask", "exercise_encoder_layer_params",
+           "exercise_elmo_mix"]
 
 # The 3-token example of exercise 1: d_k = 4, so √d_k = 2 and the scores stay small whole numbers.
 EXERCISE_QKV: dict[str, list[list[float]]] = {
@@ -207,3 +208,48 @@ def exercise_encoder_layer_params(answer: Any) -> None:
 
     expected = count_params(EncoderLayer(EncoderConfig(d_model=512, n_heads=8, d_ff=2048)))
     grade(answer, expected, ENCODER_LAYER_PARAMS_HINTS, name="encoder layer parameters")
+
+
+# ----------------------------------------------------------------------------------------------
+# ELMo's scalar mix (eq. 1 of Peters et al. 2018)
+# ----------------------------------------------------------------------------------------------
+def _reference_elmo_mix(layers: Any, w: Any, gamma: Any) -> Any:
+    """γ Σ_j softmax(w)_j layers[:, j]: (N, L, D), (L,), () -> (N, D)."""
+    import torch
+
+    s = torch.softmax(w, dim=0)                                       # (L,): positive, sums to 1
+    return gamma * (s[None, :, None] * layers).sum(1)                 # (N, D)
+
+
+def elmo_mix_cases() -> list[tuple[Any, Any, Any]]:
+    """Random layers and weights, equal weights, one layer, γ = 0, and raw weights large enough that
+    exp() overflows unless the softmax subtracts the maximum first."""
+    import torch
+
+    g = torch.Generator().manual_seed(0)
+
+    def rand(*shape: int) -> Any:
+        return torch.randn(*shape, generator=g, dtype=torch.float64)
+
+    return [
+        (rand(4, 3, 6), rand(3), torch.tensor(1.5, dtype=torch.float64)),
+        (rand(2, 3, 5), torch.zeros(3, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64)),
+        (rand(5, 1, 4), rand(1), torch.tensor(0.7, dtype=torch.float64)),
+        (rand(3, 3, 2), rand(3), torch.tensor(0.0, dtype=torch.float64)),
+        (rand(2, 3, 4), torch.tensor([1000.0, 999.0, -5.0], dtype=torch.float64), torch.tensor(2.0, dtype=torch.float64)),
+    ]
+
+
+ELMO_MIX_HINTS = [
+    "eq. 1 has two learned things: raw weights w, one per layer, turned into positive weights that sum to "
+    "1 by a softmax over the layer axis, and one scale γ that multiplies the weighted sum",
+    "shapes: layers is (N, L, D) and w is (L,). Give the normalised weights the shape (1, L, 1) so they "
+    "broadcast over items and channels, multiply, and sum over the layer axis (dim 1) to get (N, D)",
+    "if a case with large raw weights gives nan or inf, your softmax computes exp(1000): subtract the "
+    "largest weight first (torch.softmax does), which leaves the result unchanged",
+]
+
+
+def exercise_elmo_mix(fn: Any) -> None:
+    """Notebook 04: ``fn(layers, w, gamma)`` is ELMo's scalar mix, (N, L, D) -> (N, D); five cases."""
+    grade_function(fn, _reference_elmo_mix, elmo_mix_cases(), ELMO_MIX_HINTS, name="ELMo scalar mix")
