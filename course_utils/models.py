@@ -314,6 +314,7 @@ class Recipe:
     card: Card
     budget_s: float  # the time it is allowed on 2 CPU cores (DESIGN.md, "Time budget")
     data_files: tuple[str, ...] = ()  # files in course_utils/course_data/ the build reads: their bytes join the cache key
+    threads: int = 1  # torch threads the build runs on; a build of several threads is never run beside another
 
     def cache_key(self) -> str:
         """Recipe name + version + corpus hash (+ the bytes of ``data_files``): a changed recipe, corpus or
@@ -427,7 +428,8 @@ def _is_built(name: str) -> bool:
 
 
 def _build_one(name: str, rebuild: bool = False) -> float:
-    """Build ``name`` (a course recipe or ``SMOLLM2_BUILD``) if missing; its seconds. Runs in a worker."""
+    """Build ``name`` (a course recipe or ``SMOLLM2_BUILD``) if missing; its seconds. Runs in a worker too:
+    each recipe sets its own thread count, so a model comes out the same wherever it is built."""
     start = time.perf_counter()
     if name == SMOLLM2_BUILD:
         smollm2_path()
@@ -438,9 +440,16 @@ def _build_one(name: str, rebuild: bool = False) -> float:
 
 
 def _build_many(names: list[str], workers: int, rebuild: bool = False, desc: str = "building") -> dict[str, float]:
-    """Build ``names``, ``workers`` at a time in separate processes (longest budget first); seconds each."""
-    if workers <= 1 or len(names) <= 1:
-        return {name: _build_one(name, rebuild) for name in names}
+    """Build ``names``, ``workers`` at a time in separate processes (longest budget first); seconds each.
+    Recipes that train on several threads (``Recipe.threads``) are built first, one at a time: two of them
+    side by side would each want every core, and measured 5× slower than one after the other."""
+    # a build that runs on several threads uses every core itself: it runs alone, in this process
+    alone = [n for n in names if n in RECIPES and RECIPES[n].threads > 1]
+    shared = [n for n in names if n not in alone]
+    seconds = {name: _build_one(name, rebuild) for name in alone}
+    if workers <= 1 or len(shared) <= 1:
+        seconds.update({name: _build_one(name, rebuild) for name in shared})
+        return {name: seconds[name] for name in names}
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -449,8 +458,7 @@ def _build_many(names: list[str], workers: int, rebuild: bool = False, desc: str
     def budget(name: str) -> float:
         return RECIPES[name].budget_s if name in RECIPES else 30.0
 
-    order = sorted(names, key=budget, reverse=True)   # the longest first: the two workers finish together
-    seconds: dict[str, float] = {}
+    order = sorted(shared, key=budget, reverse=True)   # the longest first: the two workers finish together
     # "spawn": a fresh interpreter per worker (safe inside a Jupyter kernel, where "fork" is not)
     with ProcessPoolExecutor(min(workers, len(order)), mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(_build_one, name, rebuild): name for name in order}
@@ -461,7 +469,7 @@ def _build_many(names: list[str], workers: int, rebuild: bool = False, desc: str
                 seconds[name] = future.result()   # a failed build raises here, with its own message
                 bar.set_postfix_str(f"{name} {seconds[name]:.0f} s")
                 bar.update()
-    return {name: seconds[name] for name in order}
+    return {name: seconds[name] for name in names}
 
 
 def prepare(names: list[str] | tuple[str, ...], *, workers: int | None = None) -> dict[str, float]:

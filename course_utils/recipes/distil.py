@@ -325,19 +325,19 @@ _LICENSE = "Apache-2.0 (MiniLM weights) / MIT (course)"
 _DATA = ("sentiment_natural.tsv",)   # the natural sentences every model here learns from
 
 TEACHER_RECIPE = register_recipe(Recipe(
-    name=TEACHER, version=2, data_files=_DATA, build=build_teacher, loaders=LOADERS, budget_s=55,
+    name=TEACHER, version=2, data_files=_DATA, build=build_teacher, loaders=LOADERS, budget_s=55, threads=BUILD_THREADS,
     card=Card("all-MiniLM-L6-v2 (6 layers, hidden 384, 12 heads) with mean pooling and a linear layer, fine-tuned "
               f"{TEACHER_STEPS} steps on the course's sentiment sentences (natural + templated)",
               "22.6M parameters", "recipe course_utils.recipes.distil", _LICENSE),
 ))
 register_recipe(Recipe(
-    name=STUDENT, version=3, data_files=_DATA, build=build_distil_student, loaders=LOADERS, budget_s=55,
+    name=STUDENT, version=3, data_files=_DATA, build=build_distil_student, loaders=LOADERS, budget_s=55, threads=BUILD_THREADS,
     card=Card("DistilBERT-style student of course/distil-teacher: its layers 0, 2, 4 (hidden 384), distilled "
               f"{STUDENT_STEPS} steps with 5·L_ce(T=2) + 2·L_task + 1·L_cos; the folder also holds the loss "
               "ablation (ablation.json)", "17.2M parameters", "recipe course_utils.recipes.distil", _LICENSE),
 ))
 register_recipe(Recipe(
-    name=TINY, version=3, data_files=_DATA, build=build_tiny_student, loaders=LOADERS, budget_s=40,
+    name=TINY, version=3, data_files=_DATA, build=build_tiny_student, loaders=LOADERS, budget_s=40, threads=BUILD_THREADS,
     card=Card("TinyBERT-style student of course/distil-teacher: 3 layers, hidden 192, 12 heads, SVD-initialised "
               "embeddings; layer distillation (hidden MSE through W_h, attention MSE) then prediction "
               "distillation", "7.3M parameters", "recipe course_utils.recipes.distil", _LICENSE),
